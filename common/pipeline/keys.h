@@ -1,0 +1,62 @@
+// Where everything lives in Redis. Every key starts with a prefix (default
+// "referrals:"), so several deployments or tests can share one server.
+#ifndef COMMON_PIPELINE_KEYS_H_
+#define COMMON_PIPELINE_KEYS_H_
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace referrals {
+
+class Keys {
+ public:
+  explicit Keys(std::string prefix = "referrals:") : prefix_(std::move(prefix)) {}
+
+  // Streams between the stages, and the event logs.
+  std::string SubmittedStream() const { return prefix_ + "stream:submitted"; }
+  std::string TriagedStream() const { return prefix_ + "stream:triaged"; }
+  std::string RoutedStream() const { return prefix_ + "stream:routed"; }
+  std::string DeadLetterStream() const { return prefix_ + "stream:deadletter"; }
+  // One stream per destination queue.
+  std::string QueueStream(absl::string_view queue) const {
+    return prefix_ + "queue:" + std::string(queue);
+  }
+
+  // Hash: referral, status, times, triage, decision, per-stage done markers.
+  std::string Referral(absl::string_view referral_id) const {
+    return prefix_ + "referral:" + std::string(referral_id);
+  }
+  // List of serialized StageEntry, oldest first.
+  std::string History(absl::string_view referral_id) const {
+    return prefix_ + "referral:" + std::string(referral_id) + ":history";
+  }
+  // Hash: the referral a caller's request id created, and its fingerprint.
+  std::string Idempotency(absl::string_view request_id) const {
+    return prefix_ + "request:" + std::string(request_id);
+  }
+
+  const std::string& prefix() const { return prefix_; }
+
+ private:
+  std::string prefix_;
+};
+
+// Consumer group names.
+inline constexpr char kTriageGroup[] = "triage";
+inline constexpr char kRoutingGroup[] = "routing";
+
+// Fields of the referral hash.
+inline constexpr char kFieldReferral[] = "referral";
+inline constexpr char kFieldStatus[] = "status";
+inline constexpr char kFieldReceivedMicros[] = "received_us";
+inline constexpr char kFieldCorrelationId[] = "correlation_id";
+inline constexpr char kFieldTriage[] = "triage";
+inline constexpr char kFieldDecision[] = "decision";
+
+// Current event schema version; consumers dead-letter anything newer.
+inline constexpr int kEventSchemaVersion = 1;
+
+}  // namespace referrals
+
+#endif  // COMMON_PIPELINE_KEYS_H_

@@ -1,0 +1,71 @@
+#include "common/pipeline/stage_commit.h"
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "common/redis/redis_script.h"
+
+namespace referrals {
+namespace {
+
+// KEYS[1] record hash, KEYS[2] history list, KEYS[3] input stream,
+// KEYS[4..] output streams.
+// ARGV[1] group, ARGV[2] entry id, ARGV[3] done-marker field, ARGV[4] status,
+// ARGV[5] history entry, ARGV[6] record field, ARGV[7] record value,
+// ARGV[8] referral id, ARGV[9..] one payload per output stream.
+constexpr char kCommitScript[] = R"lua(
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return -1
+end
+if redis.call('HSETNX', KEYS[1], ARGV[3], ARGV[2]) == 0 then
+  redis.call('XACK', KEYS[3], ARGV[1], ARGV[2])
+  return 0
+end
+for i = 4, #KEYS do
+  redis.call('XADD', KEYS[i], '*', 'referral_id', ARGV[8], 'event', ARGV[i + 5])
+end
+redis.call('HSET', KEYS[1], 'status', ARGV[4], ARGV[6], ARGV[7])
+redis.call('RPUSH', KEYS[2], ARGV[5])
+redis.call('XACK', KEYS[3], ARGV[1], ARGV[2])
+return 1
+)lua";
+
+const RedisScript& CommitScript() {
+  static const RedisScript* script = new RedisScript(kCommitScript);
+  return *script;
+}
+
+}  // namespace
+
+absl::StatusOr<CommitResult> CommitStage(RedisConnection& connection, const Keys& keys,
+                                         const StageCommit& commit) {
+  const std::string record_key = keys.Referral(commit.referral_id);
+  const std::string history_key = keys.History(commit.referral_id);
+  const std::string done_field = absl::StrCat("done:", commit.stage);
+  const std::string status = absl::StrCat(commit.status);
+
+  std::vector<std::string_view> script_keys = {record_key, history_key, commit.input_stream};
+  std::vector<std::string_view> args = {commit.group,         commit.entry_id,
+                                        done_field,           status,
+                                        commit.history_entry, commit.record_field,
+                                        commit.record_value,  commit.referral_id};
+  for (const StageOutput& output : commit.outputs) {
+    script_keys.push_back(output.stream);
+    args.push_back(output.payload);
+  }
+  absl::StatusOr<RedisReply> reply = CommitScript().Run(connection, script_keys, args);
+  if (!reply.ok()) return reply.status();
+  if (reply->type != RedisReply::Type::kInteger) {
+    return absl::InternalError("stage commit script returned an unexpected reply");
+  }
+  switch (reply->integer) {
+    case 1:
+      return CommitResult::kCommitted;
+    case 0:
+      return CommitResult::kAlreadyCommitted;
+    default:
+      return absl::FailedPreconditionError(
+          absl::StrCat("no referral record for ", commit.referral_id));
+  }
+}
+
+}  // namespace referrals

@@ -1,0 +1,54 @@
+// The one atomic step that ends a stage's work on a stream entry: write the
+// stage's output events, update the referral record and its history, mark
+// the stage done for the referral, and acknowledge the input entry.
+//
+// Idempotent by referral id and stage: if the stage is already marked done
+// (the entry was processed before a crash lost the ack, or it was reclaimed
+// from a consumer that died), nothing is written again and the input entry is
+// just acknowledged. So a referral is routed at most once however often its
+// entry is delivered, and at least once because the ack only happens here.
+#ifndef COMMON_PIPELINE_STAGE_COMMIT_H_
+#define COMMON_PIPELINE_STAGE_COMMIT_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "common/pipeline/keys.h"
+#include "common/redis/redis_connection.h"
+
+namespace referrals {
+
+struct StageOutput {
+  std::string stream;   // key of the stream to append to
+  std::string payload;  // serialized event, stored in the entry's "event" field
+};
+
+struct StageCommit {
+  std::string referral_id;
+  std::string stage;           // e.g. "triage"; names the done marker
+  std::string input_stream;    // key of the stream the entry came from
+  std::string group;           // consumer group to ack in
+  std::string entry_id;        // the input entry's id
+  int status = 0;              // new ReferralStatus value
+  std::string record_field;    // e.g. "triage"
+  std::string record_value;    // serialized result stored in the record
+  std::string history_entry;   // serialized StageEntry
+  std::vector<StageOutput> outputs;
+};
+
+enum class CommitResult {
+  kCommitted,         // outputs written, entry acked
+  kAlreadyCommitted,  // stage was already done for this referral; entry acked
+};
+
+// Runs the commit as one Lua script. Errors: FAILED_PRECONDITION when no
+// record exists for the referral (the entry is not one intake stored; the
+// caller dead-letters it), otherwise RedisConnection's errors (nothing was
+// written; the entry stays pending and will be retried).
+absl::StatusOr<CommitResult> CommitStage(RedisConnection& connection, const Keys& keys,
+                                         const StageCommit& commit);
+
+}  // namespace referrals
+
+#endif  // COMMON_PIPELINE_STAGE_COMMIT_H_

@@ -1,0 +1,30 @@
+// Structured logging: one JSON object per line on stderr.
+//
+// Fields carry ids and routing facts only: referral ids, correlation ids,
+// queue names, stages, counts. Never names, addresses, dates of birth or the
+// concern text; callers are responsible for what they pass, and the field set
+// is kept small on purpose so that a review can see every call.
+#ifndef COMMON_SERVICE_LOG_H_
+#define COMMON_SERVICE_LOG_H_
+
+#include <initializer_list>
+#include <string>
+#include <utility>
+
+#include "absl/strings/string_view.h"
+
+namespace referrals {
+
+enum class LogLevel { kDebug, kInfo, kWarning, kError };
+
+// Sets the "service" field of every line (e.g. "intake"). Call once, early.
+void SetLogService(absl::string_view service);
+
+// Writes {"ts":..., "level":..., "service":..., "event": event, k: v, ...}.
+// Thread-safe; each line is written with one write call.
+void Log(LogLevel level, absl::string_view event,
+         std::initializer_list<std::pair<absl::string_view, std::string>> fields = {});
+
+}  // namespace referrals
+
+#endif  // COMMON_SERVICE_LOG_H_

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Runs the whole system on this machine: installs what is missing, builds,
+# starts Redis (unless REDIS_URL names one), the intake, triage and routing
+# services, and then either
+#   scripts/run.sh           keeps them running until Ctrl-C, then stops them
+#   scripts/run.sh --demo    submits the synthetic referrals in
+#                            examples/referrals/, prints where each went and
+#                            why, shows the queues, and stops everything
+#
+# Environment:
+#   REDIS_URL                 use this Redis instead of starting one
+#   REFERRALS_POSTCODE_DATA   unit-level postcode data (OS Code-Point Open
+#                             directory); without it, the sector table decides
+#   INTAKE_PORT, TRIAGE_PORT, ROUTING_PORT   default 50051, 50052, 50053
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/lib.sh
+
+demo=0
+case "${1:-}" in
+  --demo) demo=1 ;;
+  "") ;;
+  *) echo "usage: scripts/run.sh [--demo]" >&2; exit 2 ;;
+esac
+
+scripts/bootstrap.sh
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build --target intake_service triage_service routing_service referralctl
+
+run_dir=$(mktemp -d -t referrals-run-XXXXXX)
+pids=()
+started_redis=0
+cleanup() {
+  trap - EXIT INT TERM
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  if [ "$started_redis" = 1 ]; then stop_redis "$run_dir"; fi
+  echo "run.sh: stopped everything it started (logs were in $run_dir)"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+if [ -z "${REDIS_URL:-}" ]; then
+  redis_port=$(free_port)
+  # AOF with fsync every second (deploy/redis/redis.conf): an accepted
+  # referral survives a Redis restart.
+  start_redis "$run_dir" "$redis_port" --include "$PWD/deploy/redis/redis.conf"
+  started_redis=1
+  export REDIS_URL="redis://127.0.0.1:$redis_port"
+  echo "run.sh: started redis-server on $REDIS_URL (data in $run_dir)"
+else
+  echo "run.sh: using Redis at $REDIS_URL"
+fi
+
+# A demo gets its own key prefix and free ports, so it never mixes with a
+# running stack.
+if [ "$demo" = 1 ]; then
+  prefix="demo-$(date +%s)-$$:"
+  INTAKE_PORT=$(free_port); TRIAGE_PORT=$(free_port); ROUTING_PORT=$(free_port)
+else
+  prefix="referrals:"
+fi
+export REFERRALS_INTAKE="127.0.0.1:${INTAKE_PORT:-50051}"
+export REFERRALS_TRIAGE="127.0.0.1:${TRIAGE_PORT:-50052}"
+export REFERRALS_ROUTING="127.0.0.1:${ROUTING_PORT:-50053}"
+
+common=(--redis="$REDIS_URL" --redis_prefix="$prefix")
+build/services/intake/intake_service "${common[@]}" --listen="$REFERRALS_INTAKE" \
+  >"$run_dir/intake.log" 2>&1 &
+pids+=($!)
+build/services/triage/triage_service "${common[@]}" --listen="$REFERRALS_TRIAGE" \
+  >"$run_dir/triage.log" 2>&1 &
+pids+=($!)
+build/services/routing/routing_service "${common[@]}" --listen="$REFERRALS_ROUTING" \
+  ${REFERRALS_POSTCODE_DATA:+--postcode_data="$REFERRALS_POSTCODE_DATA"} \
+  >"$run_dir/routing.log" 2>&1 &
+pids+=($!)
+
+ctl=build/tools/referralctl/referralctl
+for _ in $(seq 1 100); do
+  if "$ctl" health >/dev/null 2>&1; then break; fi
+  for pid in "${pids[@]}"; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "run.sh: a service failed to start; its log:" >&2
+      tail -n 20 "$run_dir"/*.log >&2
+      exit 1
+    fi
+  done
+  sleep 0.1
+done
+"$ctl" health
+
+if [ "$demo" = 0 ]; then
+  cat <<MSG
+
+The stack is running. Logs: $run_dir/{intake,triage,routing}.log
+Try, in another terminal (with REFERRALS_INTAKE=$REFERRALS_INTAKE REFERRALS_ROUTING=$REFERRALS_ROUTING):
+  $ctl submit examples/referrals/01-safeguarding-harm-in-southend.json
+  $ctl get REFERRAL_ID
+  $ctl queues
+  $ctl watch southend-front-door
+Press Ctrl-C to stop everything.
+MSG
+  wait -n "${pids[@]}" || true
+  echo "run.sh: a service exited; stopping the rest" >&2
+  exit 1
+fi
+
+echo
+echo "=== Demo: submitting the synthetic referrals in examples/referrals/ ==="
+for file in examples/referrals/*.json; do
+  echo
+  echo "--- $(basename "$file")"
+  id=$("$ctl" submit "$file" | awk '{print $1}')
+  "$ctl" get --wait_seconds=10 "$id"
+done
+echo
+echo "--- The portal retries a form: the same request id again gives the same referral"
+"$ctl" submit examples/referrals/01-safeguarding-harm-in-southend.json
+echo
+echo "=== Queues ==="
+"$ctl" queues

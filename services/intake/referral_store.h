@@ -1,0 +1,67 @@
+// Intake's Redis side: stores a referral and its `submitted` event in one
+// atomic step, idempotent on the caller's request id, and reads referrals
+// back with their history.
+#ifndef SERVICES_INTAKE_REFERRAL_STORE_H_
+#define SERVICES_INTAKE_REFERRAL_STORE_H_
+
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "common/pipeline/keys.h"
+#include "common/redis/redis_connection.h"
+#include "referrals/v1/record.pb.h"
+#include "referrals/v1/referral.pb.h"
+
+namespace referrals {
+
+struct NewReferral {
+  std::string referral_id;
+  std::string correlation_id;
+  absl::Time received_time;
+  referrals::v1::Referral referral;
+};
+
+struct SubmitOutcome {
+  std::string referral_id;
+  bool duplicate = false;  // the request id was seen before
+  referrals::v1::ReferralStatus status = referrals::v1::REFERRAL_STATUS_UNSPECIFIED;
+  absl::Time received_time;
+  std::string correlation_id;
+};
+
+class ReferralStore {
+ public:
+  explicit ReferralStore(Keys keys) : keys_(std::move(keys)) {}
+
+  // Stores the referral record, its first history entry, the request id's
+  // claim and the `submitted` event, all or nothing (one Lua script). If the
+  // request id was already used with the same content, stores nothing and
+  // returns the original referral (duplicate = true).
+  // Errors: ALREADY_EXISTS (request id used with different content);
+  // UNAVAILABLE / DEADLINE_EXCEEDED / RESOURCE_EXHAUSTED from Redis (for
+  // UNAVAILABLE and DEADLINE_EXCEEDED the outcome is unknown: retrying with
+  // the same request id is safe).
+  absl::StatusOr<SubmitOutcome> Submit(RedisConnection& connection,
+                                       const NewReferral& referral) const;
+
+  // Reads a referral with its status, triage, decision and history.
+  // Errors: NOT_FOUND; Redis errors; DATA_LOSS if the record is corrupt.
+  absl::StatusOr<referrals::v1::ReferralRecord> Get(RedisConnection& connection,
+                                                    absl::string_view referral_id) const;
+
+  const Keys& keys() const { return keys_; }
+
+ private:
+  Keys keys_;
+};
+
+// A stable fingerprint of a referral's content (FNV-1a 64 over its
+// deterministic serialization), used to tell a retry from a reuse of a
+// request id.
+std::string ReferralFingerprint(const referrals::v1::Referral& referral);
+
+}  // namespace referrals
+
+#endif  // SERVICES_INTAKE_REFERRAL_STORE_H_

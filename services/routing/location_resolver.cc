@@ -1,0 +1,99 @@
+#include "services/routing/location_resolver.h"
+
+#include <string>
+#include <utility>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/strings/str_cat.h"
+#include "common/domain/postcode.h"
+
+namespace referrals {
+
+using referrals::v1::LocationResolution;
+
+LocationResolver::LocationResolver(std::shared_ptr<const RulesConfig> config,
+                                   std::shared_ptr<const PostcodeDirectory> directory,
+                                   std::shared_ptr<const LocalAuthorities> authorities)
+    : config_(std::move(config)),
+      directory_(std::move(directory)),
+      authorities_(std::move(authorities)) {}
+
+referrals::v1::DistrictCandidate LocationResolver::Candidate(const DistrictUnits& district) const {
+  referrals::v1::DistrictCandidate candidate;
+  candidate.set_district_code(district.district_code);
+  candidate.set_units(district.units);
+  if (const LocalAuthority* known = authorities_->Find(district.district_code)) {
+    candidate.set_district_name(known->name);
+    candidate.set_council(known->adult_social_care_authority);
+  } else {
+    candidate.set_district_name(district.district_code);
+    candidate.set_council(absl::StrCat("the council for district ", district.district_code));
+  }
+  if (const auto* authority = config_->AuthorityForDistrict(district.district_code)) {
+    candidate.set_authority_id(authority->id());
+    candidate.set_council(authority->name());
+  }
+  return candidate;
+}
+
+absl::StatusOr<LocationResolution> LocationResolver::Resolve(
+    absl::string_view postcode_text) const {
+  absl::StatusOr<Postcode> postcode = ParsePostcode(postcode_text);
+  if (!postcode.ok()) return postcode.status();
+
+  const PostcodeLookup lookup = directory_->Lookup(*postcode);
+  LocationResolution resolution;
+  resolution.set_postcode(postcode->Normalised());
+  resolution.set_data_version(directory_->data_version());
+
+  if (lookup.level == LookupLevel::kNotFound || lookup.districts.empty()) {
+    resolution.set_level(referrals::v1::RESOLUTION_LEVEL_NOT_FOUND);
+    resolution.set_outcome(referrals::v1::LOCATION_OUTCOME_NOT_FOUND);
+    return resolution;
+  }
+  resolution.set_level(lookup.level == LookupLevel::kUnit ? referrals::v1::RESOLUTION_LEVEL_UNIT
+                                                          : referrals::v1::RESOLUTION_LEVEL_SECTOR);
+
+  // Group the districts by what matters for routing: the authority and the
+  // locality. One group settles it; more than one is a split.
+  absl::flat_hash_set<std::string> groups;
+  for (const DistrictUnits& district : lookup.districts) {
+    *resolution.add_candidates() = Candidate(district);
+    const auto* authority = config_->AuthorityForDistrict(district.district_code);
+    const auto* locality = config_->LocalityForDistrict(district.district_code);
+    groups.insert(absl::StrCat(authority ? authority->id() : "", "/",
+                               locality ? locality->id() : ""));
+  }
+
+  if (groups.size() > 1) {
+    resolution.set_outcome(referrals::v1::LOCATION_OUTCOME_SPLIT);
+    return resolution;
+  }
+
+  const DistrictUnits& first = lookup.districts.front();
+  if (lookup.districts.size() == 1) {
+    resolution.set_district_code(first.district_code);
+    resolution.set_district_name(resolution.candidates(0).district_name());
+  }
+  const auto* authority = config_->AuthorityForDistrict(first.district_code);
+  if (authority == nullptr) {
+    resolution.set_outcome(referrals::v1::LOCATION_OUTCOME_OUT_OF_AREA);
+    absl::flat_hash_set<std::string> seen;
+    for (const auto& candidate : resolution.candidates()) {
+      if (seen.insert(candidate.council()).second) {
+        resolution.add_out_of_area_councils(candidate.council());
+      }
+    }
+  } else {
+    resolution.set_outcome(referrals::v1::LOCATION_OUTCOME_IN_AREA);
+    resolution.set_authority_id(authority->id());
+    if (const auto* locality = config_->LocalityForDistrict(first.district_code)) {
+      resolution.set_locality_id(locality->id());
+    }
+  }
+  // A settled answer needs no candidate list.
+  resolution.clear_candidates();
+  return resolution;
+}
+
+}  // namespace referrals

@@ -1,0 +1,97 @@
+#include "services/routing/routing_worker.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/pipeline/events.h"
+#include "common/pipeline/stage_commit.h"
+#include "common/service/log.h"
+#include "referrals/v1/events.pb.h"
+#include "referrals/v1/record.pb.h"
+
+namespace referrals {
+
+referrals::v1::ReferralStatus StatusForOutcome(referrals::v1::RoutingOutcome outcome) {
+  switch (outcome) {
+    case referrals::v1::ROUTING_OUTCOME_TEAM:
+      return referrals::v1::REFERRAL_STATUS_ROUTED;
+    case referrals::v1::ROUTING_OUTCOME_OUT_OF_AREA:
+      return referrals::v1::REFERRAL_STATUS_OUT_OF_AREA;
+    default:
+      return referrals::v1::REFERRAL_STATUS_MANUAL_TRIAGE;
+  }
+}
+
+RoutingWorker::RoutingWorker(Keys keys, std::shared_ptr<const RoutingEngine> engine,
+                             std::string worker_name, std::function<absl::Time()> clock)
+    : keys_(std::move(keys)),
+      engine_(std::move(engine)),
+      worker_name_(std::move(worker_name)),
+      clock_(std::move(clock)) {}
+
+absl::Status RoutingWorker::Handle(RedisConnection& connection, const StreamEntry& entry) const {
+  referrals::v1::ReferralTriaged triaged;
+  if (!triaged.ParseFromString(entry.payload)) {
+    return absl::DataLossError("entry is not a ReferralTriaged event");
+  }
+  const std::string& referral_id = triaged.meta().referral_id();
+  if (referral_id.empty() || referral_id != entry.referral_id) {
+    return absl::InvalidArgumentError("event's referral id is missing or does not match the entry");
+  }
+  if (triaged.meta().schema_version() > kEventSchemaVersion) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("event schema version ", triaged.meta().schema_version(), " is newer than ",
+                     kEventSchemaVersion));
+  }
+  const absl::Time now = clock_();
+  referrals::v1::RoutingDecision decision =
+      engine_->Decide(triaged.referral(), triaged.triage(), now);
+
+  // The queue entry carries ids and routing facts only, no personal data.
+  referrals::v1::ReferralRouted routed;
+  *routed.mutable_meta() = NewEventMeta(referral_id, triaged.meta().correlation_id(), now);
+  routed.set_kind(triaged.referral().kind());
+  *routed.mutable_decision() = decision;
+  *routed.mutable_received_time() = triaged.received_time();
+  const std::string routed_bytes = routed.SerializeAsString();
+
+  const referrals::v1::ReferralStatus status = StatusForOutcome(decision.outcome());
+  referrals::v1::StageEntry history;
+  history.set_stage(referrals::v1::STAGE_ROUTING);
+  history.set_status(status);
+  *history.mutable_time() = ToTimestamp(now);
+  history.set_summary(absl::StrCat(
+      "Routed to ", decision.team_name(), " (queue ", decision.queue(), ")",
+      decision.authority_name().empty() ? "" : absl::StrCat(", ", decision.authority_name()),
+      "; rules ", decision.rules_version()));
+  // Routing's own rules: those after triage's.
+  for (int i = triaged.triage().rules_size(); i < decision.rules_size(); ++i) {
+    *history.add_rules() = decision.rules(i);
+  }
+  history.set_worker(worker_name_);
+
+  StageCommit commit;
+  commit.referral_id = referral_id;
+  commit.stage = "routing";
+  commit.input_stream = keys_.TriagedStream();
+  commit.group = std::string(kRoutingGroup);
+  commit.entry_id = entry.id;
+  commit.status = status;
+  commit.record_field = std::string(kFieldDecision);
+  commit.record_value = decision.SerializeAsString();
+  commit.history_entry = history.SerializeAsString();
+  commit.outputs.push_back({keys_.QueueStream(decision.queue()), routed_bytes});
+  commit.outputs.push_back({keys_.RoutedStream(), routed_bytes});
+
+  absl::StatusOr<CommitResult> committed = CommitStage(connection, keys_, commit);
+  if (!committed.ok()) return committed.status();
+  Log(LogLevel::kInfo,
+      *committed == CommitResult::kCommitted ? "referral_routed" : "referral_already_routed",
+      {{"referral_id", referral_id},
+       {"correlation_id", triaged.meta().correlation_id()},
+       {"queue", decision.queue()},
+       {"outcome", referrals::v1::RoutingOutcome_Name(decision.outcome())}});
+  return absl::OkStatus();
+}
+
+}  // namespace referrals

@@ -1,0 +1,42 @@
+// Routing's stream stage: reads `triaged` events, decides each referral's
+// destination and commits, in one atomic step, the entry on the destination
+// queue, the `routed` event, the record's new status and the ack.
+#ifndef SERVICES_ROUTING_ROUTING_WORKER_H_
+#define SERVICES_ROUTING_ROUTING_WORKER_H_
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+#include "common/pipeline/keys.h"
+#include "common/pipeline/stream_consumer.h"
+#include "referrals/v1/record.pb.h"
+#include "services/routing/routing_engine.h"
+
+namespace referrals {
+
+class RoutingWorker {
+ public:
+  RoutingWorker(Keys keys, std::shared_ptr<const RoutingEngine> engine, std::string worker_name,
+                std::function<absl::Time()> clock = absl::Now);
+
+  // A StreamConsumer handler. Errors: DATA_LOSS (not a ReferralTriaged),
+  // FAILED_PRECONDITION (unknown schema version; no record for the
+  // referral), INVALID_ARGUMENT (ids missing), or Redis errors (transient).
+  absl::Status Handle(RedisConnection& connection, const StreamEntry& entry) const;
+
+ private:
+  Keys keys_;
+  std::shared_ptr<const RoutingEngine> engine_;
+  std::string worker_name_;
+  std::function<absl::Time()> clock_;
+};
+
+// The referral status a routing outcome leaves.
+referrals::v1::ReferralStatus StatusForOutcome(referrals::v1::RoutingOutcome outcome);
+
+}  // namespace referrals
+
+#endif  // SERVICES_ROUTING_ROUTING_WORKER_H_

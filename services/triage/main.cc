@@ -1,0 +1,107 @@
+// triage_service: classifies each submitted referral (consumer group
+// "triage" on stream:submitted) and serves the dry-run Triage RPC.
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/strings/str_cat.h"
+#include "common/domain/rules_config.h"
+#include "common/pipeline/keys.h"
+#include "common/pipeline/stream_consumer.h"
+#include "common/service/grpc_server.h"
+#include "common/service/log.h"
+#include "common/service/redis_health.h"
+#include "common/service/service_flags.h"
+#include "common/service/signals.h"
+#include "services/triage/triage_rules.h"
+#include "services/triage/triage_service.h"
+#include "services/triage/triage_worker.h"
+
+ABSL_FLAG(std::string, rules, REFERRALS_DEFAULT_RULES, "routing rules file (text RoutingConfig)");
+ABSL_FLAG(std::string, consumer, "", "consumer name in the group; default triage-HOST-PID");
+ABSL_FLAG(int, consumers, 1, "consumer threads in this process");
+ABSL_FLAG(int, claim_idle_ms, 30000,
+          "claim entries another consumer left pending this long (it probably died)");
+ABSL_FLAG(int, batch_size, 64, "entries read per XREADGROUP");
+
+int main(int argc, char** argv) {
+  using namespace referrals;
+  BlockTerminationSignals();
+  absl::ParseCommandLine(argc, argv);
+  SetLogService("triage");
+
+  absl::StatusOr<RedisOptions> redis = RedisOptionsFromFlags();
+  if (!redis.ok()) {
+    Log(LogLevel::kError, "bad_flags", {{"error", std::string(redis.status().message())}});
+    return 2;
+  }
+  absl::StatusOr<std::shared_ptr<const RulesConfig>> config =
+      RulesConfig::LoadFile(absl::GetFlag(FLAGS_rules));
+  if (!config.ok()) {
+    Log(LogLevel::kError, "rules_invalid", {{"error", std::string(config.status().message())}});
+    return 2;
+  }
+  auto rules = std::make_shared<const TriageRules>(*config);
+  const Keys keys(absl::GetFlag(FLAGS_redis_prefix));
+
+  std::string consumer = absl::GetFlag(FLAGS_consumer);
+  if (consumer.empty()) {
+    char host[256] = {0};
+    gethostname(host, sizeof(host) - 1);
+    consumer = absl::StrCat("triage-", host, "-", getpid());
+  }
+
+  std::vector<std::unique_ptr<TriageWorker>> workers;
+  std::vector<std::unique_ptr<StreamConsumer>> consumers;
+  for (int i = 0; i < std::max(1, absl::GetFlag(FLAGS_consumers)); ++i) {
+    const std::string name = i == 0 ? consumer : absl::StrCat(consumer, "-", i);
+    workers.push_back(std::make_unique<TriageWorker>(keys, rules, name));
+    StreamConsumerOptions options;
+    options.stream = keys.SubmittedStream();
+    options.group = std::string(kTriageGroup);
+    options.consumer = name;
+    options.dead_letter_stream = keys.DeadLetterStream();
+    options.stage = "triage";
+    options.batch_size = absl::GetFlag(FLAGS_batch_size);
+    options.claim_min_idle = absl::Milliseconds(absl::GetFlag(FLAGS_claim_idle_ms));
+    TriageWorker* worker = workers.back().get();
+    consumers.push_back(std::make_unique<StreamConsumer>(
+        *redis, options, [worker](RedisConnection& connection, const StreamEntry& entry) {
+          return worker->Handle(connection, entry);
+        }));
+  }
+
+  TriageServiceImpl service(rules);
+  absl::StatusOr<StartedServer> started = StartGrpcServer(absl::GetFlag(FLAGS_listen), {&service});
+  if (!started.ok()) {
+    Log(LogLevel::kError, "listen_failed", {{"error", std::string(started.status().message())}});
+    return 1;
+  }
+  if (absl::Status written = WritePortFile(absl::GetFlag(FLAGS_port_file), started->port);
+      !written.ok()) {
+    Log(LogLevel::kError, "port_file_failed", {{"error", std::string(written.message())}});
+    return 1;
+  }
+  auto health = std::make_unique<RedisHealthMonitor>(
+      *redis, started->server->GetHealthCheckService());
+  for (auto& c : consumers) c->Start();
+  Log(LogLevel::kInfo, "started",
+      {{"port", absl::StrCat(started->port)},
+       {"consumer", consumer},
+       {"rules_version", (*config)->version()}});
+
+  const int signal_number = WaitForTerminationSignal();
+  Log(LogLevel::kInfo, "stopping", {{"signal", absl::StrCat(signal_number)}});
+  // Finish the entry in hand and stop reading; what is unread stays in the
+  // stream for the next start or another replica.
+  for (auto& c : consumers) c->Stop();
+  started->server->Shutdown(std::chrono::system_clock::now() +
+                            std::chrono::seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds)));
+  health.reset();
+  Log(LogLevel::kInfo, "stopped");
+  return 0;
+}

@@ -1,0 +1,34 @@
+#include "services/triage/triage_service.h"
+
+#include <utility>
+
+#include "absl/time/clock.h"
+#include "common/domain/referral_validator.h"
+#include "common/service/grpc_status.h"
+
+namespace referrals {
+
+TriageServiceImpl::TriageServiceImpl(std::shared_ptr<const TriageRules> rules)
+    : rules_(std::move(rules)) {
+  if (!absl::LoadTimeZone("Europe/London", &london_)) london_ = absl::UTCTimeZone();
+}
+
+grpc::ServerUnaryReactor* TriageServiceImpl::Triage(grpc::CallbackServerContext* context,
+                                                    const referrals::v1::TriageRequest* request,
+                                                    referrals::v1::TriageResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  FieldViolations violations =
+      request->has_referral()
+          ? ValidateReferral(request->referral(), absl::ToCivilDay(absl::Now(), london_))
+          : FieldViolations{{"referral", "is required"}};
+  if (!violations.empty()) {
+    reactor->Finish(InvalidArgumentStatus(violations));
+    return reactor;
+  }
+  // Pure and fast: answered on the gRPC thread.
+  *response->mutable_result() = rules_->Classify(request->referral());
+  reactor->Finish(grpc::Status::OK);
+  return reactor;
+}
+
+}  // namespace referrals

@@ -1,0 +1,89 @@
+#include "services/triage/triage_worker.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "common/domain/referral_validator.h"
+#include "common/pipeline/events.h"
+#include "common/pipeline/stage_commit.h"
+#include "common/service/log.h"
+#include "referrals/v1/events.pb.h"
+#include "referrals/v1/record.pb.h"
+
+namespace referrals {
+
+TriageWorker::TriageWorker(Keys keys, std::shared_ptr<const TriageRules> rules,
+                           std::string worker_name, std::function<absl::Time()> clock)
+    : keys_(std::move(keys)),
+      rules_(std::move(rules)),
+      worker_name_(std::move(worker_name)),
+      clock_(std::move(clock)) {
+  if (!absl::LoadTimeZone("Europe/London", &london_)) london_ = absl::UTCTimeZone();
+}
+
+absl::Status TriageWorker::Handle(RedisConnection& connection, const StreamEntry& entry) const {
+  referrals::v1::ReferralSubmitted submitted;
+  if (!submitted.ParseFromString(entry.payload)) {
+    return absl::DataLossError("entry is not a ReferralSubmitted event");
+  }
+  const std::string& referral_id = submitted.meta().referral_id();
+  if (referral_id.empty() || referral_id != entry.referral_id) {
+    return absl::InvalidArgumentError("event's referral id is missing or does not match the entry");
+  }
+  if (submitted.meta().schema_version() > kEventSchemaVersion) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("event schema version ", submitted.meta().schema_version(), " is newer than ",
+                     kEventSchemaVersion));
+  }
+  const absl::Time now = clock_();
+  // Intake validated it; checking again keeps a hand-written entry out.
+  FieldViolations violations =
+      ValidateReferral(submitted.referral(), absl::ToCivilDay(now, london_));
+  if (!violations.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("referral fails validation at ",
+                                                   violations[0].field, ": ",
+                                                   violations[0].description));
+  }
+
+  referrals::v1::TriageResult result = rules_->Classify(submitted.referral());
+
+  referrals::v1::ReferralTriaged triaged;
+  *triaged.mutable_meta() = NewEventMeta(referral_id, submitted.meta().correlation_id(), now);
+  *triaged.mutable_referral() = submitted.referral();
+  *triaged.mutable_received_time() = submitted.received_time();
+  *triaged.mutable_triage() = result;
+
+  referrals::v1::StageEntry history;
+  history.set_stage(referrals::v1::STAGE_TRIAGE);
+  history.set_status(referrals::v1::REFERRAL_STATUS_TRIAGED);
+  *history.mutable_time() = ToTimestamp(now);
+  history.set_summary(absl::StrCat("Triaged: priority ",
+                                   referrals::v1::Priority_Name(result.priority()), ", ",
+                                   result.signposts_size(), " signpost(s); rules ",
+                                   result.rules_version()));
+  *history.mutable_rules() = result.rules();
+  history.set_worker(worker_name_);
+
+  StageCommit commit;
+  commit.referral_id = referral_id;
+  commit.stage = "triage";
+  commit.input_stream = keys_.SubmittedStream();
+  commit.group = std::string(kTriageGroup);
+  commit.entry_id = entry.id;
+  commit.status = referrals::v1::REFERRAL_STATUS_TRIAGED;
+  commit.record_field = std::string(kFieldTriage);
+  commit.record_value = result.SerializeAsString();
+  commit.history_entry = history.SerializeAsString();
+  commit.outputs.push_back({keys_.TriagedStream(), triaged.SerializeAsString()});
+
+  absl::StatusOr<CommitResult> committed = CommitStage(connection, keys_, commit);
+  if (!committed.ok()) return committed.status();
+  Log(LogLevel::kInfo,
+      *committed == CommitResult::kCommitted ? "referral_triaged" : "referral_already_triaged",
+      {{"referral_id", referral_id},
+       {"correlation_id", submitted.meta().correlation_id()},
+       {"priority", referrals::v1::Priority_Name(result.priority())}});
+  return absl::OkStatus();
+}
+
+}  // namespace referrals

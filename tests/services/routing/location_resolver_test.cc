@@ -1,0 +1,121 @@
+// Location resolution over the project's committed sector table (sector
+// level only: no unit data is configured here).
+#include "services/routing/location_resolver.h"
+
+#include <fstream>
+#include <map>
+#include <set>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "services/routing/routing_data.h"
+#include "tests/support/status_matchers.h"
+
+namespace referrals {
+namespace {
+
+using ::testing::Contains;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
+using referrals::testing::StatusIs;
+
+class LocationResolverTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    RoutingDataPaths paths{REFERRALS_DEFAULT_RULES, REFERRALS_DEFAULT_SECTORS, "",
+                           REFERRALS_DEFAULT_AUTHORITIES};
+    auto data = LoadRoutingData(paths);
+    ASSERT_TRUE(data.ok()) << data.status();
+    data_ = *std::move(data);
+  }
+  const LocationResolver& resolver() { return data_.engine->resolver(); }
+
+  RoutingData data_;
+};
+
+TEST_F(LocationResolverTest, SingleAuthoritySectorResolvesAtSectorLevel) {
+  auto resolution = resolver().Resolve("ss1 2ab");
+  ASSERT_TRUE(resolution.ok()) << resolution.status();
+  EXPECT_EQ(resolution->postcode(), "SS1 2AB");
+  EXPECT_EQ(resolution->level(), referrals::v1::RESOLUTION_LEVEL_SECTOR);
+  EXPECT_EQ(resolution->outcome(), referrals::v1::LOCATION_OUTCOME_IN_AREA);
+  EXPECT_EQ(resolution->authority_id(), "SOUTHEND");
+  EXPECT_EQ(resolution->district_code(), "E06000033");
+  EXPECT_FALSE(resolution->data_version().empty());
+}
+
+TEST_F(LocationResolverTest, EssexSectorCarriesItsLocality) {
+  auto resolution = resolver().Resolve("CO2 7AB");
+  ASSERT_TRUE(resolution.ok());
+  EXPECT_EQ(resolution->authority_id(), "ESSEX");
+  EXPECT_EQ(resolution->locality_id(), "NORTH_EAST");
+  EXPECT_EQ(resolution->district_name(), "Colchester");
+}
+
+// DOMAIN.md: if the sector is split, manual triage naming the candidates;
+// never a guess. CM1 4 reaches Chelmsford (Mid) and Uttlesford (West).
+TEST_F(LocationResolverTest, SectorAcrossALocalityBoundaryIsSplitWithCandidates) {
+  auto resolution = resolver().Resolve("CM1 4ZZ");
+  ASSERT_TRUE(resolution.ok());
+  EXPECT_EQ(resolution->outcome(), referrals::v1::LOCATION_OUTCOME_SPLIT);
+  EXPECT_TRUE(resolution->authority_id().empty());
+  std::vector<std::string> names;
+  for (const auto& candidate : resolution->candidates()) names.push_back(candidate.district_name());
+  EXPECT_THAT(names, ElementsAre("Chelmsford", "Uttlesford"));
+  EXPECT_GT(resolution->candidates(0).units(), resolution->candidates(1).units());
+}
+
+TEST_F(LocationResolverTest, OutOfAreaNamesTheCouncilToContact) {
+  auto resolution = resolver().Resolve("CB2 1AB");
+  ASSERT_TRUE(resolution.ok());
+  EXPECT_EQ(resolution->outcome(), referrals::v1::LOCATION_OUTCOME_OUT_OF_AREA);
+  EXPECT_THAT(resolution->out_of_area_councils(), ElementsAre("Cambridgeshire County Council"));
+}
+
+TEST_F(LocationResolverTest, UnknownSectorIsNotFound) {
+  auto resolution = resolver().Resolve("ZE1 0AA");  // Shetland: not in our areas
+  ASSERT_TRUE(resolution.ok());
+  EXPECT_EQ(resolution->level(), referrals::v1::RESOLUTION_LEVEL_NOT_FOUND);
+  EXPECT_EQ(resolution->outcome(), referrals::v1::LOCATION_OUTCOME_NOT_FOUND);
+}
+
+TEST_F(LocationResolverTest, MalformedPostcodeIsInvalidArgumentWithoutEchoingIt) {
+  auto resolution = resolver().Resolve("XYZ 12");
+  EXPECT_THAT(resolution, StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(std::string(resolution.status().message()), Not(HasSubstr("XYZ")));
+}
+
+// Across the whole committed table: a split sector never resolves to one
+// authority, and a single-authority sector always does.
+TEST_F(LocationResolverTest, NoSplitSectorResolvesToASingleAuthority) {
+  std::ifstream table(REFERRALS_DEFAULT_SECTORS);
+  std::map<std::string, std::set<std::string>> groups;  // sector -> authority/locality
+  std::string line;
+  while (std::getline(table, line)) {
+    if (line.empty() || line[0] == '#' || line.rfind("sector,", 0) == 0) continue;
+    const size_t comma = line.find(',');
+    const std::string sector = line.substr(0, comma);
+    const std::string district = line.substr(comma + 1, line.find(',', comma + 1) - comma - 1);
+    const auto* authority = data_.config->AuthorityForDistrict(district);
+    const auto* locality = data_.config->LocalityForDistrict(district);
+    groups[sector].insert(std::string(authority ? authority->id() : "OUT") + "/" +
+                          (locality ? locality->id() : ""));
+  }
+  ASSERT_GT(groups.size(), 500u);
+  int split = 0;
+  for (const auto& [sector, kinds] : groups) {
+    auto resolution = resolver().Resolve(sector + "ZZ");
+    ASSERT_TRUE(resolution.ok()) << sector;
+    if (kinds.size() > 1) {
+      ++split;
+      EXPECT_EQ(resolution->outcome(), referrals::v1::LOCATION_OUTCOME_SPLIT) << sector;
+    } else {
+      EXPECT_NE(resolution->outcome(), referrals::v1::LOCATION_OUTCOME_SPLIT) << sector;
+    }
+  }
+  EXPECT_GT(split, 0);
+}
+
+}  // namespace
+}  // namespace referrals

@@ -1,0 +1,52 @@
+// Runs one of the service executables as a child process on a free loopback
+// port, for integration tests that need real processes (and real crashes).
+#ifndef TESTS_SUPPORT_SERVICE_PROCESS_H_
+#define TESTS_SUPPORT_SERVICE_PROCESS_H_
+
+#include <sys/types.h>
+
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/time/time.h"
+
+namespace referrals::testing {
+
+class ServiceProcess {
+ public:
+  // `binary` is the executable; `args` its flags. --listen=127.0.0.1:0 and
+  // --port_file are added. Output goes to `log_path` if not empty.
+  ServiceProcess(std::string binary, std::vector<std::string> args, std::string log_path = "");
+  ~ServiceProcess();  // SIGKILLs the process if still running
+
+  ServiceProcess(const ServiceProcess&) = delete;
+  ServiceProcess& operator=(const ServiceProcess&) = delete;
+
+  // Starts the process and waits until it has written its port and answers
+  // the gRPC health check with SERVING. Errors: DEADLINE_EXCEEDED, INTERNAL.
+  absl::Status Start(absl::Duration timeout = absl::Seconds(20));
+
+  // SIGTERM, then waits for exit. Returns the exit code (-1 on timeout, then
+  // SIGKILLed).
+  int Stop(absl::Duration timeout = absl::Seconds(15));
+
+  // SIGKILL, no chance to clean up: a crash.
+  void Kill();
+
+  bool running() const { return pid_ > 0; }
+  std::string address() const;
+  int port() const { return port_; }
+
+ private:
+  std::string binary_;
+  std::vector<std::string> args_;
+  std::string log_path_;
+  std::string port_file_;
+  pid_t pid_ = -1;
+  int port_ = 0;
+};
+
+}  // namespace referrals::testing
+
+#endif  // TESTS_SUPPORT_SERVICE_PROCESS_H_

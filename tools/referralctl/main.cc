@@ -1,0 +1,353 @@
+// referralctl: the operator's tool.
+//
+//   referralctl submit FILE.json       submit a referral (protobuf JSON)
+//   referralctl get ID                 status, history and why it went where
+//   referralctl queues                 every queue with depth and oldest age
+//   referralctl health                 the three services' gRPC health
+//   referralctl watch QUEUE            follow a queue live (Ctrl-C to stop)
+//   referralctl explain FILE.json      triage and route offline, no services
+//   referralctl resolve POSTCODE...    resolve postcodes offline [--json]
+//
+// Online commands talk to the services at --intake / --routing (or
+// $REFERRALS_INTAKE / $REFERRALS_ROUTING); offline ones read the same rule
+// and postcode files the services load.
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <grpcpp/generic/generic_stub.h>
+#include <grpcpp/grpcpp.h>
+
+#include "absl/flags/flag.h"
+#include "absl/flags/parse.h"
+#include "absl/flags/usage.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/synchronization/notification.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "common/domain/referral_validator.h"
+#include "common/service/grpc_status.h"
+#include "google/protobuf/util/json_util.h"
+#include "referrals/v1/intake_service.grpc.pb.h"
+#include "referrals/v1/routing_service.grpc.pb.h"
+#include "services/routing/routing_data.h"
+#include "tools/referralctl/decision_printer.h"
+
+ABSL_FLAG(std::string, intake, "", "intake address; default $REFERRALS_INTAKE or 127.0.0.1:50051");
+ABSL_FLAG(std::string, routing, "",
+          "routing address; default $REFERRALS_ROUTING or 127.0.0.1:50053");
+ABSL_FLAG(std::string, triage, "", "triage address; default $REFERRALS_TRIAGE or 127.0.0.1:50052");
+ABSL_FLAG(int, timeout_ms, 5000, "deadline for each call");
+ABSL_FLAG(int, wait_seconds, 0,
+          "get: wait up to this long for the referral to reach its destination queue");
+ABSL_FLAG(bool, json, false, "resolve: print one JSON object per line");
+ABSL_FLAG(bool, from_start, false, "watch: print the whole queue first, then new entries");
+ABSL_FLAG(std::string, rules, REFERRALS_DEFAULT_RULES, "explain/resolve: rules file");
+ABSL_FLAG(std::string, postcode_sectors, REFERRALS_DEFAULT_SECTORS,
+          "explain/resolve: the sector table");
+ABSL_FLAG(std::string, postcode_data, "",
+          "explain/resolve: unit-level postcode data; default $REFERRALS_POSTCODE_DATA");
+ABSL_FLAG(std::string, local_authorities, REFERRALS_DEFAULT_AUTHORITIES,
+          "explain/resolve: the GSS district table");
+
+namespace referrals {
+namespace {
+
+std::string Address(const std::string& flag, const char* env, const char* fallback) {
+  if (!flag.empty()) return flag;
+  const char* value = std::getenv(env);
+  return (value != nullptr && *value != '\0') ? value : fallback;
+}
+
+std::shared_ptr<grpc::Channel> Channel(const std::string& address) {
+  return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+}
+
+void SetDeadline(grpc::ClientContext* context) {
+  context->set_deadline(std::chrono::system_clock::now() +
+                        std::chrono::milliseconds(absl::GetFlag(FLAGS_timeout_ms)));
+}
+
+int Fail(const std::string& what, const grpc::Status& status, const std::string& address) {
+  std::cerr << what << " failed: " << status.error_message() << " ("
+            << absl::StrCat(status.error_code()) << ")";
+  if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
+      status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
+    std::cerr << "; is the service running at " << address << "?";
+  }
+  std::cerr << "\n";
+  for (const FieldViolation& violation : FieldViolationsOf(status)) {
+    std::cerr << "  " << violation.field << ": " << violation.description << "\n";
+  }
+  return 1;
+}
+
+absl::StatusOr<referrals::v1::Referral> ReadReferral(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) return absl::NotFoundError(absl::StrCat("cannot read ", path));
+  std::stringstream text;
+  text << in.rdbuf();
+  referrals::v1::Referral referral;
+  auto status = google::protobuf::util::JsonStringToMessage(text.str(), &referral);
+  if (!status.ok()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat(path, " is not a referral in protobuf JSON: ", status.message().as_string()));
+  }
+  return referral;
+}
+
+absl::StatusOr<RoutingData> OfflineData() {
+  RoutingDataPaths paths;
+  paths.rules = absl::GetFlag(FLAGS_rules);
+  paths.postcode_sectors = absl::GetFlag(FLAGS_postcode_sectors);
+  paths.postcode_data = absl::GetFlag(FLAGS_postcode_data);
+  paths.local_authorities = absl::GetFlag(FLAGS_local_authorities);
+  if (paths.postcode_data.empty()) {
+    const char* env = std::getenv("REFERRALS_POSTCODE_DATA");
+    if (env != nullptr) paths.postcode_data = env;
+  }
+  return LoadRoutingData(paths);
+}
+
+bool IsFinal(referrals::v1::ReferralStatus status) {
+  return status == referrals::v1::REFERRAL_STATUS_ROUTED ||
+         status == referrals::v1::REFERRAL_STATUS_MANUAL_TRIAGE ||
+         status == referrals::v1::REFERRAL_STATUS_OUT_OF_AREA;
+}
+
+int Submit(const std::vector<char*>& args) {
+  if (args.size() != 1) {
+    std::cerr << "usage: referralctl submit FILE.json\n";
+    return 2;
+  }
+  auto referral = ReadReferral(args[0]);
+  if (!referral.ok()) {
+    std::cerr << referral.status().message() << "\n";
+    return 1;
+  }
+  const std::string address =
+      Address(absl::GetFlag(FLAGS_intake), "REFERRALS_INTAKE", "127.0.0.1:50051");
+  auto stub = referrals::v1::IntakeService::NewStub(Channel(address));
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  referrals::v1::SubmitReferralRequest request;
+  *request.mutable_referral() = *referral;
+  referrals::v1::SubmitReferralResponse response;
+  grpc::Status status = stub->SubmitReferral(&context, request, &response);
+  if (!status.ok()) return Fail("submit", status, address);
+  std::cout << response.referral_id() << (response.duplicate() ? "  (duplicate request id)" : "")
+            << "  " << referrals::v1::ReferralStatus_Name(response.status()) << "  correlation "
+            << response.correlation_id() << "\n";
+  return 0;
+}
+
+int Get(const std::vector<char*>& args) {
+  if (args.size() != 1) {
+    std::cerr << "usage: referralctl get REFERRAL_ID\n";
+    return 2;
+  }
+  const std::string address =
+      Address(absl::GetFlag(FLAGS_intake), "REFERRALS_INTAKE", "127.0.0.1:50051");
+  auto stub = referrals::v1::IntakeService::NewStub(Channel(address));
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  referrals::v1::GetReferralRequest request;
+  request.set_referral_id(args[0]);
+  referrals::v1::GetReferralResponse response;
+  grpc::Status status = stub->GetReferral(&context, request, &response);
+  const absl::Time deadline = absl::Now() + absl::Seconds(absl::GetFlag(FLAGS_wait_seconds));
+  while (status.ok() && !IsFinal(response.referral().status()) && absl::Now() < deadline) {
+    absl::SleepFor(absl::Milliseconds(50));
+    grpc::ClientContext retry;
+    SetDeadline(&retry);
+    status = stub->GetReferral(&retry, request, &response);
+  }
+  if (!status.ok()) return Fail("get", status, address);
+  std::cout << FormatRecord(response.referral());
+  return 0;
+}
+
+// grpc.health.v1 Check for the whole server, called generically: an empty
+// request, and SERVING is field 1 = 1.
+std::string HealthOf(const std::string& address) {
+  grpc::GenericStub stub(Channel(address));
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  grpc::Slice empty("", 0);
+  grpc::ByteBuffer request(&empty, 1);
+  grpc::ByteBuffer response;
+  absl::Notification done;
+  grpc::Status status;
+  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
+                 &response, [&](grpc::Status s) {
+                   status = std::move(s);
+                   done.Notify();
+                 });
+  done.WaitForNotification();
+  if (!status.ok()) return absl::StrCat("DOWN (", status.error_message(), ")");
+  std::vector<grpc::Slice> slices;
+  std::string bytes;
+  if (response.Dump(&slices).ok()) {
+    for (const auto& slice : slices) {
+      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    }
+  }
+  return bytes == std::string("\x08\x01", 2) ? "SERVING" : "NOT_SERVING";
+}
+
+int Health() {
+  const std::pair<const char*, std::string> services[] = {
+      {"intake", Address(absl::GetFlag(FLAGS_intake), "REFERRALS_INTAKE", "127.0.0.1:50051")},
+      {"triage", Address(absl::GetFlag(FLAGS_triage), "REFERRALS_TRIAGE", "127.0.0.1:50052")},
+      {"routing", Address(absl::GetFlag(FLAGS_routing), "REFERRALS_ROUTING", "127.0.0.1:50053")},
+  };
+  int not_serving = 0;
+  for (const auto& [name, address] : services) {
+    const std::string health = HealthOf(address);
+    if (health != "SERVING") ++not_serving;
+    std::cout << absl::StrFormat("%-8s %-22s %s\n", name, address, health);
+  }
+  return not_serving == 0 ? 0 : 1;
+}
+
+int Queues() {
+  const std::string address =
+      Address(absl::GetFlag(FLAGS_routing), "REFERRALS_ROUTING", "127.0.0.1:50053");
+  auto stub = referrals::v1::RoutingService::NewStub(Channel(address));
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  referrals::v1::ListQueuesResponse response;
+  grpc::Status status = stub->ListQueues(&context, {}, &response);
+  if (!status.ok()) return Fail("queues", status, address);
+  std::cout << absl::StrFormat("%-34s %-10s %6s  %s\n", "QUEUE", "AUTHORITY", "DEPTH", "OLDEST");
+  for (const auto& queue : response.queues()) {
+    const int64_t seconds = queue.oldest_age().seconds();
+    std::cout << absl::StrFormat(
+        "%-34s %-10s %6d  %s\n", queue.queue(),
+        queue.authority_id().empty() ? "-" : queue.authority_id(), queue.depth(),
+        queue.depth() == 0 ? "-"
+                           : absl::FormatDuration(absl::Seconds(seconds)));
+  }
+  return 0;
+}
+
+int Watch(const std::vector<char*>& args) {
+  if (args.size() != 1) {
+    std::cerr << "usage: referralctl watch QUEUE [--from_start]\n";
+    return 2;
+  }
+  const std::string address =
+      Address(absl::GetFlag(FLAGS_routing), "REFERRALS_ROUTING", "127.0.0.1:50053");
+  auto stub = referrals::v1::RoutingService::NewStub(Channel(address));
+  grpc::ClientContext context;  // no deadline: follows until Ctrl-C
+  referrals::v1::WatchQueueRequest request;
+  request.set_queue(args[0]);
+  request.set_from_start(absl::GetFlag(FLAGS_from_start));
+  auto reader = stub->WatchQueue(&context, request);
+  referrals::v1::WatchQueueResponse message;
+  while (reader->Read(&message)) {
+    const auto& decision = message.event().decision();
+    std::cout << message.entry_id() << "  " << message.event().meta().referral_id() << "  "
+              << referrals::v1::ReferralKind_Name(message.event().kind()) << "  "
+              << referrals::v1::Priority_Name(decision.priority()) << "  "
+              << (decision.rules().empty() ? "" : decision.rules().rbegin()->detail()) << "\n"
+              << std::flush;
+  }
+  grpc::Status status = reader->Finish();
+  if (!status.ok()) return Fail("watch", status, address);
+  return 0;
+}
+
+int Explain(const std::vector<char*>& args) {
+  if (args.empty()) {
+    std::cerr << "usage: referralctl explain FILE.json...\n";
+    return 2;
+  }
+  auto data = OfflineData();
+  if (!data.ok()) {
+    std::cerr << data.status().message() << "\n";
+    return 1;
+  }
+  absl::TimeZone london;
+  if (!absl::LoadTimeZone("Europe/London", &london)) london = absl::UTCTimeZone();
+  int failures = 0;
+  for (const char* path : args) {
+    auto referral = ReadReferral(path);
+    if (!referral.ok()) {
+      std::cerr << referral.status().message() << "\n";
+      ++failures;
+      continue;
+    }
+    const absl::Time now = absl::Now();
+    FieldViolations violations = ValidateReferral(*referral, absl::ToCivilDay(now, london));
+    if (!violations.empty()) {
+      std::cerr << path << ": invalid referral\n";
+      for (const auto& v : violations) std::cerr << "  " << v.field << ": " << v.description << "\n";
+      ++failures;
+      continue;
+    }
+    auto triage = data->triage->Classify(*referral);
+    auto decision = data->engine->Decide(*referral, triage, now);
+    std::cout << path << "  " << referrals::v1::ReferralKind_Name(referral->kind()) << "\n"
+              << FormatDecision(decision);
+  }
+  return failures == 0 ? 0 : 1;
+}
+
+int Resolve(const std::vector<char*>& args) {
+  if (args.empty()) {
+    std::cerr << "usage: referralctl resolve POSTCODE... [--json]\n";
+    return 2;
+  }
+  auto data = OfflineData();
+  if (!data.ok()) {
+    std::cerr << data.status().message() << "\n";
+    return 1;
+  }
+  const bool json = absl::GetFlag(FLAGS_json);
+  int failures = 0;
+  for (const char* postcode : args) {
+    auto resolution = data->engine->resolver().Resolve(postcode);
+    if (!resolution.ok()) {
+      ++failures;
+      const std::string message = std::string(resolution.status().message());
+      std::cout << (json ? ResolutionErrorJson(message) : "error: " + message) << "\n";
+      continue;
+    }
+    std::cout << (json ? ResolutionJson(*resolution) : FormatResolution(*resolution)) << "\n";
+  }
+  return failures == 0 ? 0 : 1;
+}
+
+}  // namespace
+}  // namespace referrals
+
+int main(int argc, char** argv) {
+  absl::SetProgramUsageMessage(
+      "referralctl COMMAND [ARGS] [FLAGS]\n"
+      "  submit FILE.json | get ID [--wait_seconds N] | queues | watch QUEUE | health |\n"
+      "  explain FILE.json... |\n"
+      "  resolve POSTCODE... [--json]");
+  std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
+  if (positional.size() < 2) {
+    std::cerr << absl::ProgramUsageMessage() << "\n";
+    return 2;
+  }
+  const std::string command = positional[1];
+  std::vector<char*> args(positional.begin() + 2, positional.end());
+  using namespace referrals;
+  if (command == "submit") return Submit(args);
+  if (command == "get") return Get(args);
+  if (command == "queues") return Queues();
+  if (command == "health") return Health();
+  if (command == "watch") return Watch(args);
+  if (command == "explain") return Explain(args);
+  if (command == "resolve") return Resolve(args);
+  std::cerr << "unknown command " << command << "\n" << absl::ProgramUsageMessage() << "\n";
+  return 2;
+}
