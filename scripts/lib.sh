@@ -32,15 +32,15 @@ start_redis() {
 
 # stop_redis DIR: stops the server started by start_redis, by its pid.
 stop_redis() {
-  local dir=$1
-  if [ -f "$dir/redis.pid" ]; then
-    kill "$(cat "$dir/redis.pid")" 2>/dev/null || true
-    for _ in $(seq 1 50); do
-      kill -0 "$(cat "$dir/redis.pid")" 2>/dev/null || return 0
-      sleep 0.1
-    done
-    kill -9 "$(cat "$dir/redis.pid")" 2>/dev/null || true
-  fi
+  local dir=$1 pid
+  [ -f "$dir/redis.pid" ] || return 0
+  pid=$(cat "$dir/redis.pid")
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 50); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.1
+  done
+  kill -9 "$pid" 2>/dev/null || true
 }
 
 # configure_and_build BUILD_DIR [cmake args...]

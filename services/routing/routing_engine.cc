@@ -96,7 +96,7 @@ RoutingDecision RoutingEngine::Decide(const Referral& referral,
       break;
     }
     Fire(&decision, "location.basis.missing",
-         absl::StrCat(BasisName(basis), " not given: trying the next location"));
+         absl::StrCat(BasisName(basis), " not given or unknown: trying the next location"));
   }
 
   auto to_manual_triage = [&](std::string rule_id, std::string why) {

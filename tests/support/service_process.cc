@@ -19,11 +19,16 @@
 namespace referrals::testing {
 namespace {
 
+std::shared_ptr<grpc::Channel> LocalChannel(const std::string& address) {
+  grpc::ChannelArguments args;
+  args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
+  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+}
+
 // grpc.health.v1.Health/Check with an empty service name, called generically
 // so the tests need no generated health stubs.
 bool IsServing(const std::string& address) {
-  auto channel = grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
-  grpc::GenericStub stub(channel);
+  grpc::GenericStub stub(LocalChannel(address));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
   // HealthCheckRequest{service: ""} serializes to zero bytes.
@@ -53,6 +58,10 @@ bool IsServing(const std::string& address) {
 
 }  // namespace
 
+std::shared_ptr<grpc::Channel> TestChannel(const std::string& address) {
+  return LocalChannel(address);
+}
+
 ServiceProcess::ServiceProcess(std::string binary, std::vector<std::string> args,
                                std::string log_path)
     : binary_(std::move(binary)), args_(std::move(args)), log_path_(std::move(log_path)) {}
@@ -63,7 +72,7 @@ ServiceProcess::~ServiceProcess() {
 
 std::string ServiceProcess::address() const { return absl::StrCat("127.0.0.1:", port_); }
 
-absl::Status ServiceProcess::Start(absl::Duration timeout) {
+absl::Status ServiceProcess::Start(absl::Duration timeout, bool require_serving) {
   char dir_template[] = "/tmp/referrals-service-XXXXXX";
   const char* dir = mkdtemp(dir_template);
   if (dir == nullptr) return absl::InternalError("mkdtemp failed");
@@ -108,7 +117,7 @@ absl::Status ServiceProcess::Start(absl::Duration timeout) {
       int port = 0;
       if (in >> port) port_ = port;
     }
-    if (port_ != 0 && IsServing(address())) return absl::OkStatus();
+    if (port_ != 0 && (!require_serving || IsServing(address()))) return absl::OkStatus();
     absl::SleepFor(absl::Milliseconds(50));
   }
   return absl::DeadlineExceededError(absl::StrCat(binary_, " did not become ready"));

@@ -5,13 +5,21 @@
 
 #include <sys/types.h>
 
+#include <memory>
 #include <string>
 #include <vector>
+
+#include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 
 namespace referrals::testing {
+
+// A channel to `address` whose connection closes when the channel is
+// destroyed (no global subchannel pool), so a test's finished client does not
+// hold a server's shutdown in its connection drain.
+std::shared_ptr<grpc::Channel> TestChannel(const std::string& address);
 
 class ServiceProcess {
  public:
@@ -23,9 +31,10 @@ class ServiceProcess {
   ServiceProcess(const ServiceProcess&) = delete;
   ServiceProcess& operator=(const ServiceProcess&) = delete;
 
-  // Starts the process and waits until it has written its port and answers
-  // the gRPC health check with SERVING. Errors: DEADLINE_EXCEEDED, INTERNAL.
-  absl::Status Start(absl::Duration timeout = absl::Seconds(20));
+  // Starts the process and waits until it has written its port and, when
+  // `require_serving`, answers the gRPC health check with SERVING.
+  // Errors: DEADLINE_EXCEEDED, INTERNAL.
+  absl::Status Start(absl::Duration timeout = absl::Seconds(20), bool require_serving = true);
 
   // SIGTERM, then waits for exit. Returns the exit code (-1 on timeout, then
   // SIGKILLed).

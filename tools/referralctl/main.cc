@@ -78,7 +78,7 @@ int Fail(const std::string& what, const grpc::Status& status, const std::string&
             << absl::StrCat(status.error_code()) << ")";
   if (status.error_code() == grpc::StatusCode::UNAVAILABLE ||
       status.error_code() == grpc::StatusCode::DEADLINE_EXCEEDED) {
-    std::cerr << "; is the service running at " << address << "?";
+    std::cerr << "; check that the service at " << address << " is running and can reach Redis";
   }
   std::cerr << "\n";
   for (const FieldViolation& violation : FieldViolationsOf(status)) {
@@ -226,12 +226,12 @@ int Queues() {
   if (!status.ok()) return Fail("queues", status, address);
   std::cout << absl::StrFormat("%-34s %-10s %6s  %s\n", "QUEUE", "AUTHORITY", "DEPTH", "OLDEST");
   for (const auto& queue : response.queues()) {
-    const int64_t seconds = queue.oldest_age().seconds();
+    const absl::Duration age = absl::Seconds(queue.oldest_age().seconds()) +
+                               absl::Nanoseconds(queue.oldest_age().nanos());
     std::cout << absl::StrFormat(
         "%-34s %-10s %6d  %s\n", queue.queue(),
         queue.authority_id().empty() ? "-" : queue.authority_id(), queue.depth(),
-        queue.depth() == 0 ? "-"
-                           : absl::FormatDuration(absl::Seconds(seconds)));
+        queue.depth() == 0 ? "-" : absl::FormatDuration(absl::Trunc(age, absl::Milliseconds(100))));
   }
   return 0;
 }
