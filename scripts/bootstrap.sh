@@ -10,6 +10,7 @@ packages=(
   libabsl-dev libhiredis-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   redis-server redis-tools
+  clang libclang-rt-14-dev
   tzdata
 )
 

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds, starts a throwaway
 # redis-server on a free loopback port, runs the whole suite through ctest,
-# stops the server. Exits non-zero on any failure.
+# stops the server, then (default configuration only) fuzzes the parsers for
+# a bounded time (scripts/fuzz.sh). Exits non-zero on any failure.
 #
 #   scripts/test.sh              RelWithDebInfo build in build/
 #   scripts/test.sh --sanitize   AddressSanitizer + UBSan build in build-asan/
 #
 # Environment: REFERRALS_CODEPOINT_DIR, the OS Code-Point Open directory the
-# full-data tests read (skipped with a message when unset).
+# full-data tests read (skipped with a message when unset);
+# REFERRALS_FUZZ_SECONDS, seconds per fuzz target (default 20, 0 skips).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -33,3 +35,10 @@ echo "test.sh: redis-server on $REDIS_URL (data in $redis_dir)"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 ctest --test-dir "$build_dir" --output-on-failure -j2 --timeout 300
+
+# Fuzzing needs its own clang build; once per run is enough, so only the
+# default configuration does it. REFERRALS_FUZZ_SECONDS=0 skips it.
+fuzz_seconds=${REFERRALS_FUZZ_SECONDS:-20}
+if [ "$build_dir" = build ] && [ "$fuzz_seconds" != 0 ]; then
+  scripts/fuzz.sh "$fuzz_seconds"
+fi
