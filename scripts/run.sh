@@ -9,8 +9,11 @@
 #
 # Environment:
 #   REDIS_URL                 use this Redis instead of starting one
-#   REFERRALS_POSTCODE_DATA   unit-level postcode data (OS Code-Point Open
-#                             directory); without it, the sector table decides
+#   REFERRALS_POSTCODE_DATA   unit-level postcode data: an ONSPD or NSPL file
+#                             or release directory (legacy or August 2025
+#                             layout), or an OS Code-Point Open directory;
+#                             passed to routing_service as --postcode_data.
+#                             Without it, the embedded sector table decides
 #   INTAKE_PORT, TRIAGE_PORT, ROUTING_PORT   default 50051, 50052, 50053
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,9 +45,10 @@ trap 'exit 130' INT TERM
 
 if [ -z "${REDIS_URL:-}" ]; then
   redis_port=$(free_port)
-  # AOF with fsync every second (deploy/redis/redis.conf): an accepted
-  # referral survives a Redis restart.
-  start_redis "$run_dir" "$redis_port" --include "$PWD/deploy/redis/redis.conf"
+  # AOF (deploy/redis/redis.conf): an accepted referral survives a Redis
+  # restart. REDIS_APPENDFSYNC=always also survives the machine dying.
+  start_redis "$run_dir" "$redis_port" --include "$PWD/deploy/redis/redis.conf" \
+    --appendfsync "${REDIS_APPENDFSYNC:-everysec}"
   started_redis=1
   export REDIS_URL="redis://127.0.0.1:$redis_port"
   echo "run.sh: started redis-server on $REDIS_URL (data in $run_dir)"
@@ -64,6 +68,11 @@ export REFERRALS_INTAKE="127.0.0.1:${INTAKE_PORT:-50051}"
 export REFERRALS_TRIAGE="127.0.0.1:${TRIAGE_PORT:-50052}"
 export REFERRALS_ROUTING="127.0.0.1:${ROUTING_PORT:-50053}"
 
+if [ -n "${REFERRALS_POSTCODE_DATA:-}" ]; then
+  echo "run.sh: unit-level postcode data from $REFERRALS_POSTCODE_DATA"
+else
+  echo "run.sh: no REFERRALS_POSTCODE_DATA: postcodes resolve from the sector table alone"
+fi
 common=(--redis="$REDIS_URL" --redis_prefix="$prefix")
 build/services/intake/intake_service "${common[@]}" --listen="$REFERRALS_INTAKE" \
   >"$run_dir/intake.log" 2>&1 &

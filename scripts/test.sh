@@ -19,6 +19,8 @@ cmake_args=(-DCMAKE_BUILD_TYPE=RelWithDebInfo)
 if [ "${1:-}" = "--sanitize" ]; then
   build_dir=build-asan
   cmake_args=(-DCMAKE_BUILD_TYPE=Debug -DREFERRALS_SANITIZE=ON)
+  # The fault suite moves a quarter of the referrals under the sanitizers.
+  export REFERRALS_FAULT_SCALE=${REFERRALS_FAULT_SCALE:-0.25}
 fi
 
 scripts/bootstrap.sh

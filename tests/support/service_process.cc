@@ -25,12 +25,31 @@ std::shared_ptr<grpc::Channel> LocalChannel(const std::string& address) {
   return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
 }
 
-// grpc.health.v1.Health/Check with an empty service name, called generically
-// so the tests need no generated health stubs.
+// Removes the directory Start() made for the port file, so runs leave no
+// temporary directories behind.
+void RemovePortFileDir(const std::string& port_file) {
+  if (port_file.empty()) return;
+  unlink(port_file.c_str());
+  unlink((port_file + ".tmp").c_str());
+  rmdir(port_file.substr(0, port_file.rfind('/')).c_str());
+}
+
 bool IsServing(const std::string& address) {
+  absl::StatusOr<bool> serving = CheckServing(address);
+  return serving.ok() && *serving;
+}
+
+}  // namespace
+
+std::shared_ptr<grpc::Channel> TestChannel(const std::string& address) {
+  return LocalChannel(address);
+}
+
+// Called generically so the tests need no generated health stubs.
+absl::StatusOr<bool> CheckServing(const std::string& address, absl::Duration timeout) {
   grpc::GenericStub stub(LocalChannel(address));
   grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(500));
+  context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   // HealthCheckRequest{service: ""} serializes to zero bytes.
   grpc::ByteBuffer request;
   grpc::Slice empty("", 0);
@@ -47,19 +66,16 @@ bool IsServing(const std::string& address) {
                  });
   absl::MutexLock lock(&mu);
   mu.Await(absl::Condition(&done));
-  if (!status.ok()) return false;
+  if (!status.ok()) {
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
+                        status.error_message());
+  }
   std::vector<grpc::Slice> slices;
-  if (!response.Dump(&slices).ok()) return false;
+  if (!response.Dump(&slices).ok()) return absl::InternalError("unreadable health response");
   std::string bytes;
   for (const auto& slice : slices) bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
   // HealthCheckResponse{status: SERVING(1)} is field 1 varint 1: "\x08\x01".
   return bytes == std::string("\x08\x01", 2);
-}
-
-}  // namespace
-
-std::shared_ptr<grpc::Channel> TestChannel(const std::string& address) {
-  return LocalChannel(address);
 }
 
 ServiceProcess::ServiceProcess(std::string binary, std::vector<std::string> args,
@@ -68,11 +84,13 @@ ServiceProcess::ServiceProcess(std::string binary, std::vector<std::string> args
 
 ServiceProcess::~ServiceProcess() {
   if (pid_ > 0) Kill();
+  RemovePortFileDir(port_file_);
 }
 
 std::string ServiceProcess::address() const { return absl::StrCat("127.0.0.1:", port_); }
 
 absl::Status ServiceProcess::Start(absl::Duration timeout, bool require_serving) {
+  RemovePortFileDir(port_file_);  // a restart's previous one
   char dir_template[] = "/tmp/referrals-service-XXXXXX";
   const char* dir = mkdtemp(dir_template);
   if (dir == nullptr) return absl::InternalError("mkdtemp failed");
@@ -138,6 +156,15 @@ int ServiceProcess::Stop(absl::Duration timeout) {
   }
   Kill();
   return -1;
+}
+
+bool ServiceProcess::Exited() {
+  if (pid_ <= 0) return false;
+  int status = 0;
+  if (waitpid(pid_, &status, WNOHANG) != pid_) return false;
+  pid_ = -1;
+  port_ = 0;
+  return true;
 }
 
 void ServiceProcess::Kill() {

@@ -12,6 +12,7 @@
 #include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
+#include "absl/status/statusor.h"
 #include "absl/time/time.h"
 
 namespace referrals::testing {
@@ -20,6 +21,12 @@ namespace referrals::testing {
 // destroyed (no global subchannel pool), so a test's finished client does not
 // hold a server's shutdown in its connection drain.
 std::shared_ptr<grpc::Channel> TestChannel(const std::string& address);
+
+// grpc.health.v1.Health/Check (service "") on the server at `address`: true
+// for SERVING, false for NOT_SERVING or any other answer. Errors: the call's
+// own failure as a status (UNAVAILABLE when nothing answers).
+absl::StatusOr<bool> CheckServing(const std::string& address,
+                                  absl::Duration timeout = absl::Milliseconds(500));
 
 class ServiceProcess {
  public:
@@ -44,6 +51,10 @@ class ServiceProcess {
   void Kill();
 
   bool running() const { return pid_ > 0; }
+  // Reaps the process if it has exited on its own (a crash) and returns
+  // true; then running() is false. False while it runs, or if never started.
+  bool Exited();
+  pid_t pid() const { return pid_; }
   std::string address() const;
   int port() const { return port_; }
 
