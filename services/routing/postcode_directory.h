@@ -4,8 +4,9 @@
 //   - the sector table (data/postcode_sectors.csv, made by
 //     scripts/generate_sector_table.sh): for each postcode sector, the
 //     districts it reaches and how many unit postcodes each holds;
-//   - optionally, unit-level data: an OS Code-Point Open release, giving each
-//     live unit postcode its district.
+//   - optionally, unit-level data giving each unit postcode its district: the
+//     ONS Postcode Directory (ONSPD), the National Statistics Postcode Lookup
+//     (NSPL) or an OS Code-Point Open release.
 // A lookup answers at unit level when it can, else at sector level, and says
 // which. Deciding what a sector-level answer is worth (one district or a
 // split) is the caller's job; see DOMAIN.md, "Postcode data".
@@ -50,9 +51,10 @@ struct PostcodeLookup {
   //   by district code; more than one entry means the sector is split.
   // kNotFound: empty.
   std::vector<DistrictUnits> districts;
-  // True when the unit is known to the unit data but terminated (no longer
-  // in use). Only sources that record termination can set it; OS Code-Point
-  // Open lists live units only, so with it this is always false.
+  // kUnit only: true when the unit data records the unit as terminated (no
+  // longer in use; ONSPD/NSPL `doterm` set). Terminated units still resolve,
+  // since they still appear on forms. OS Code-Point Open lists live units
+  // only, so with it this is always false.
   bool terminated = false;
 };
 
@@ -64,10 +66,26 @@ struct LoadReport {
   int64_t split_sectors = 0;  // sectors with more than one district
 
   // Unit data; all zero and empty when none was loaded.
-  int64_t unit_rows_read = 0;     // data rows read (blank lines not counted)
+  // "ONSPD", "NSPL", "ONSPD/NSPL" (a headed file not named after either and
+  // whose columns do not tell) or "Code-Point Open".
+  std::string unit_format;
+  // Which columns were used, e.g. "header: postcode pcds (field 3), district
+  // lad25cd (field 13), terminated doterm (field 5); 35 fields" (the August
+  // 2025 layout), "header: ... district oslaua (field 8) ..." (legacy ONSPD)
+  // or "no header: postcode Postcode (field 1), district
+  // Admin_district_code (field 9); 10 fields" (Code-Point).
+  std::string unit_layout;
+  // The data's release: "ONSPD AUG 2025" (from file names such as
+  // ONSPD_AUG_2025_UK.csv), "codepoint-open-2025.4.0" (from a Code-Point
+  // release's Doc/metadata.txt), else the file or directory name.
+  std::string unit_data_version;
+  int64_t unit_rows_read = 0;     // data rows read (header and blank lines not counted)
   int64_t units_loaded = 0;       // units now resolvable at unit level
+  int64_t units_terminated = 0;   // of units_loaded, how many are terminated
   int64_t unit_rows_skipped = 0;  // rows read but not loaded; the sum of the below
-  // Skipped rows by reason, e.g. {"no district code": 61}.
+  // Skipped rows by reason: "no district code" (empty), "pseudo district
+  // code" (e.g. E99999999), "not a unit postcode" (ONSPD/NSPL only, e.g.
+  // "GIR 0AA"); only reasons that occurred, e.g. {"no district code": 61}.
   std::map<std::string, int64_t> skipped_by_reason;
   // Units loaded per postcode area ("CM" -> 18600, ...).
   std::map<std::string, int64_t> units_by_area;
@@ -91,25 +109,52 @@ class PostcodeDirectory {
   // normalised sector ("SS9 1"), a GSS district code and a positive count.
   // Blank lines are ignored; a CR before the line end is tolerated.
   //
-  // Unit data: OS Code-Point Open CSV (no header row; ten fields, optionally
-  // double-quoted: Postcode, Positional_quality_indicator, Eastings,
-  // Northings, Country_code, NHS_regional_HA_code, NHS_HA_code,
-  // Admin_county_code, Admin_district_code, Admin_ward_code). The path may
-  // be a release directory (holding Data/CSV/*.csv), a directory of CSV files
-  // (e.g. that Data/CSV), or a single CSV file. Files are read in byte order
-  // of name. Rows with an empty district code (units without a grid
-  // reference) are skipped and counted in the load report.
+  // Unit data: a file, or a directory of files (a Code-Point release
+  // directory holding Data/CSV/*.csv, an ONSPD/NSPL release directory holding
+  // Data/*.csv, or any directory of *.csv files; not searched recursively).
+  // Files are read in byte order of name and must all be of one format,
+  // which each file's first non-blank line decides (files with no non-blank
+  // line are read and contribute nothing):
+  //   - ONSPD / NSPL: a header row. Columns are found by name (any case,
+  //     quoted or not), not position, so the legacy layout and the August
+  //     2025 one (and later years) both load: the postcode is `pcds`, else
+  //     `pcd`, `pcd7`, `pcd2` or `pcd8`; the district is `ladNNcd` (the
+  //     highest NN if several, e.g. lad26cd over lad25cd), else `laua`, else
+  //     `oslaua`; termination is `doterm` (YYYYMM, empty when live; without
+  //     the column every unit is taken as live; any other value is an
+  //     error). Every row must have as many fields as the header, and every
+  //     file as the first one's header (one release, e.g. the files of an
+  //     ONSPD's Data/multi_csv). A file named ONSPD_... or NSPL... is of that
+  //     format; otherwise an `oslaua` column says ONSPD and `laua` NSPL. Rows
+  //     whose postcode is not a well-formed unit postcode are skipped and
+  //     counted.
+  //   - OS Code-Point Open: no header; ten fields (Postcode,
+  //     Positional_quality_indicator, Eastings, Northings, Country_code,
+  //     NHS_regional_HA_code, NHS_HA_code, Admin_county_code,
+  //     Admin_district_code, Admin_ward_code). Recognised by a first field
+  //     that is a unit postcode, or that is quoted on a line naming no
+  //     postcode column. A malformed postcode is an error.
+  // Fields may be double-quoted (a quoted field may hold commas). A UTF-8 byte
+  // order mark, blank lines and CRs before line ends are tolerated. In every
+  // format, rows with an empty district code (units without a grid
+  // reference) or a pseudo code such as E99999999 (no district assigned)
+  // are skipped and counted in the load report; such units resolve at sector
+  // level.
   //
   // Errors (nothing is ever half loaded):
   //   INVALID_ARGUMENT  `sector_table_path` is empty; or a file cannot be
   //                     understood: the message names the file, the line
-  //                     and the field, and why (a postcode unit appearing
-  //                     twice in the unit data is an error too);
+  //                     and the field, and why (a header without a postcode
+  //                     or district column lists the columns it has; a
+  //                     header naming a column it uses twice, a postcode
+  //                     unit appearing twice in the unit data, files of
+  //                     different formats or headers, and unit data from
+  //                     which no unit loads are errors too);
   //   NOT_FOUND         a path does not exist, or a directory holds no CSV
   //                     files;
   //   PERMISSION_DENIED a file cannot be read for lack of permission;
   //   RESOURCE_EXHAUSTED more distinct district codes than the directory can
-  //                     index (4,194,304);
+  //                     index (2,097,152);
   //   INTERNAL          any other read failure.
   static absl::StatusOr<std::unique_ptr<PostcodeDirectory>> Create(
       const std::string& sector_table_path, const std::string& unit_data_path);
@@ -124,10 +169,11 @@ class PostcodeDirectory {
 
   // Which reference data answers lookups, to be recorded with every routing
   // decision: the sector table's data_version, and when unit data was
-  // loaded, " + " and a description of it with its unit count, e.g.
+  // loaded, " + ", the unit data's version and its unit count, e.g.
   // "codepoint-open-2025.4.0-sectors + codepoint-open-2025.4.0 units (109169)"
-  // (the release version is read from Doc/metadata.txt when given a release
-  // directory; otherwise "codepoint units (N)").
+  // or "... + ONSPD AUG 2025 units (2712345)" (see
+  // LoadReport::unit_data_version; a Code-Point directory or file without
+  // Doc/metadata.txt gives "codepoint units (N)").
   std::string data_version() const;
 
   const LoadReport& load_report() const { return report_; }
@@ -136,10 +182,11 @@ class PostcodeDirectory {
   PostcodeDirectory() = default;
 
   // Unit postcodes: an open-addressing hash table (linear probing) whose
-  // slots each hold a whole entry in 64 bits, the packed postcode and the
-  // index of its district in `district_codes_`; 0 marks an empty slot. At
-  // most 3/4 full, so 2.7 million UK units fit in 4M slots (32 MB), and a
-  // lookup usually touches one cache line. Details in the .cc file.
+  // slots each hold a whole entry in 64 bits, the packed postcode, a
+  // terminated bit and the index of its district in `district_codes_`; 0
+  // marks an empty slot. At most 3/4 full, so 2.7 million UK units fit in 4M
+  // slots (32 MB), and a lookup usually touches one cache line. Details in
+  // the .cc file.
   struct UnitTable {
     std::vector<uint64_t> slots;  // size a power of two, or empty
     int shift = 0;                // 64 - log2(slots.size())

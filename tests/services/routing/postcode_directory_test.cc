@@ -206,6 +206,45 @@ TEST_F(PostcodeDirectoryTest, LoadReportListsFilesInOrderAndUnitsByArea) {
   EXPECT_EQ(report.unit_districts, 3);
 }
 
+TEST_F(PostcodeDirectoryTest, LoadReportDescribesCodePointData) {
+  ASSERT_OK_AND_ASSIGN(auto directory, PostcodeDirectory::Create(sectors_, codepoint_));
+  const LoadReport& report = directory->load_report();
+  EXPECT_EQ(report.unit_format, "Code-Point Open");
+  EXPECT_EQ(report.unit_layout,
+            "no header: postcode Postcode (field 1), district Admin_district_code (field 9); "
+            "10 fields");
+  EXPECT_EQ(report.unit_data_version, "codepoint-open-2025.4.0");
+  EXPECT_EQ(report.units_terminated, 0);
+}
+
+TEST_F(PostcodeDirectoryTest, CodePointWithoutMetadataIsVersionedByItsName) {
+  ASSERT_OK_AND_ASSIGN(auto directory,
+                       PostcodeDirectory::Create(
+                           sectors_, (fs::path(codepoint_) / "Data" / "CSV" / "cm.csv").string()));
+  EXPECT_EQ(directory->load_report().unit_data_version, "cm.csv");
+  EXPECT_EQ(directory->data_version(), "test-sectors-1 + codepoint units (1)");
+}
+
+TEST_F(PostcodeDirectoryTest, CodePointPseudoDistrictCodeIsSkippedAndCounted) {
+  const std::string units = Write(
+      "units.csv", CodePointRow("SS9 1AA", kSouthend) + CodePointRow("SS9 1AB", "E99999999"));
+  ASSERT_OK_AND_ASSIGN(auto directory, PostcodeDirectory::Create(sectors_, units));
+  EXPECT_THAT(directory->load_report().skipped_by_reason,
+              ElementsAre(Pair("pseudo district code", 1)));
+  EXPECT_EQ(directory->Lookup(P("SS9 1AB")).level, LookupLevel::kSector);
+}
+
+TEST_F(PostcodeDirectoryTest, CodePointWithByteOrderMarkAndUnquotedFieldsLoads) {
+  const std::string units =
+      Write("units.csv",
+            "\xEF\xBB\xBFSS9 1AA,10,1,1,E92000001,,,,E06000033,\nSS9 3AB,10,1,1,E92000001,,,,"
+            "E07000069,\n");
+  ASSERT_OK_AND_ASSIGN(auto directory, PostcodeDirectory::Create(sectors_, units));
+  EXPECT_EQ(directory->load_report().unit_format, "Code-Point Open");
+  EXPECT_THAT(directory->Lookup(P("SS9 1AA")).districts, ElementsAre(DistrictUnits{kSouthend, 1}));
+  EXPECT_EQ(directory->load_report().units_loaded, 2);
+}
+
 TEST_F(PostcodeDirectoryTest, AcceptsTheDataCsvDirectory) {
   ASSERT_OK_AND_ASSIGN(
       auto directory,
@@ -561,6 +600,8 @@ TEST(PostcodeDirectoryRealData, EveryCodePointUnitResolvesToItsDistrict) {
   EXPECT_EQ(mismatches, 0);
   EXPECT_EQ(directory->load_report().units_loaded, static_cast<int64_t>(units.size()));
   EXPECT_EQ(directory->load_report().unit_rows_skipped, without_district);
+  EXPECT_EQ(directory->load_report().unit_format, "Code-Point Open");
+  EXPECT_EQ(directory->load_report().units_terminated, 0);
 
   // Time lookups (informational only: timing depends on the machine).
   constexpr int kRounds = 5;
