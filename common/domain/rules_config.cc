@@ -16,6 +16,8 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
+#include "absl/strings/match.h"
 #include "absl/time/civil_time.h"
 #include "google/protobuf/descriptor.h"
 #include "google/protobuf/io/tokenizer.h"
@@ -165,6 +167,9 @@ class Validator {
     CheckSignposts();
     CheckSpecialTeam("manual_triage_team", config_.manual_triage_team());
     CheckSpecialTeam("out_of_area_team", config_.out_of_area_team());
+    CheckHolidayCalendars();
+    CheckOfficeHours();
+    CheckResponseTargets();
     return std::move(problems_);
   }
 
@@ -196,6 +201,75 @@ class Validator {
     if (!IsIsoDate(config_.effective_from())) {
       Problem("effective_from: ", Quote(config_.effective_from()),
               " is not a valid ISO date (YYYY-MM-DD)");
+    }
+    if (config_.time_zone().empty()) {
+      Problem("time_zone: is empty (an IANA name such as \"Europe/London\")");
+    } else if (!absl::LoadTimeZone(config_.time_zone(), &zone_)) {
+      Problem("time_zone: ", Quote(config_.time_zone()),
+              " is not a time zone this machine knows (is tzdata installed?)");
+    }
+  }
+
+  void CheckHolidayCalendars() {
+    for (int i = 0; i < config_.holiday_calendars_size(); ++i) {
+      const referrals::v1::HolidayCalendar& calendar = config_.holiday_calendars(i);
+      const std::string label = Label("holiday_calendars", i, calendar.id());
+      if (calendar.id().empty()) Problem(label, ": id is empty");
+      CheckUnique(calendar_ids_, "holiday_calendars", label, calendar.id(), i);
+      if (calendar.covers_until().empty()) Problem(label, ": covers_until is empty");
+      // The dates are checked by building an empty schedule over them.
+      absl::StatusOr<OfficeHours> built =
+          OfficeHours::Create(referrals::v1::OfficeHours(), &calendar, zone_);
+      if (!built.ok()) Problem(label, ": ", built.status().message());
+    }
+  }
+
+  void CheckOfficeHours() {
+    for (int i = 0; i < config_.authorities_size(); ++i) {
+      const Authority& authority = config_.authorities(i);
+      const std::string label = Label("authorities", i, authority.id());
+      if (!authority.has_office_hours() || authority.office_hours().open().empty()) {
+        Problem(label, ": office_hours has no open windows");
+        continue;
+      }
+      const std::string& calendar_id = authority.office_hours().holiday_calendar();
+      const referrals::v1::HolidayCalendar* calendar = nullptr;
+      if (!calendar_id.empty()) {
+        auto it = calendar_ids_.find(calendar_id);
+        if (it == calendar_ids_.end()) {
+          Problem(label, ": office_hours.holiday_calendar ", Quote(calendar_id),
+                  " is not a holiday calendar");
+          continue;
+        }
+        calendar = &config_.holiday_calendars(it->second);
+      }
+      absl::StatusOr<OfficeHours> built =
+          OfficeHours::Create(authority.office_hours(), calendar, zone_);
+      if (!built.ok()) {
+        // Calendar problems are reported once, against the calendar.
+        for (absl::string_view line : absl::StrSplit(built.status().message(), '\n')) {
+          if (!absl::StartsWith(line, "holiday calendar ")) {
+            Problem(label, ": office_hours.", line);
+          }
+        }
+      }
+    }
+  }
+
+  void CheckResponseTargets() {
+    const EnumDescriptor* priorities = referrals::v1::Priority_descriptor();
+    absl::flat_hash_map<int, int> seen;
+    for (int i = 0; i < config_.response_targets_size(); ++i) {
+      const referrals::v1::ResponseTarget& target = config_.response_targets(i);
+      const std::string label = absl::StrCat("response_targets[", i, "]");
+      if (target.priority() == referrals::v1::PRIORITY_UNSPECIFIED ||
+          priorities->FindValueByNumber(target.priority()) == nullptr) {
+        Problem(label, ": priority is not a priority");
+      } else if (auto [it, inserted] = seen.try_emplace(target.priority(), i); !inserted) {
+        Problem(label, ": priority ", EnumName(priorities, target.priority()),
+                " also has response_targets[", it->second, "]");
+      }
+      if (target.minutes() <= 0) Problem(label, ": minutes must be more than 0");
     }
   }
 
@@ -493,7 +567,9 @@ class Validator {
 
   const RoutingConfig& config_;
   std::vector<std::string> problems_;
+  absl::TimeZone zone_ = absl::UTCTimeZone();
   // First index of each id.
+  absl::flat_hash_map<std::string, int> calendar_ids_;
   absl::flat_hash_map<std::string, int> authority_ids_;
   absl::flat_hash_map<std::string, int> locality_ids_;
   absl::flat_hash_map<std::string, int> team_ids_;
@@ -595,6 +671,33 @@ void RulesConfig::BuildIndexes() {
   for (const KindRule& rule : config_.kind_rules()) kind_rules_.emplace(rule.kind(), &rule);
   manual_triage_team_ = teams_.at(config_.manual_triage_team());
   out_of_area_team_ = teams_.at(config_.out_of_area_team());
+
+  // Validation has loaded the zone and checked every date and window once.
+  absl::LoadTimeZone(config_.time_zone(), &time_zone_);
+  effective_from_ =
+      absl::FromCivil(*ParseIsoDate(config_.effective_from()), time_zone_);
+  for (const Authority& authority : config_.authorities()) {
+    const referrals::v1::HolidayCalendar* calendar = nullptr;
+    for (const auto& candidate : config_.holiday_calendars()) {
+      if (candidate.id() == authority.office_hours().holiday_calendar()) calendar = &candidate;
+    }
+    office_hours_.emplace(authority.id(),
+                          *OfficeHours::Create(authority.office_hours(), calendar, time_zone_));
+  }
+  for (const referrals::v1::ResponseTarget& target : config_.response_targets()) {
+    response_targets_.emplace(target.priority(), absl::Minutes(target.minutes()));
+  }
+}
+
+const OfficeHours* RulesConfig::OfficeHoursOf(absl::string_view authority_id) const {
+  auto it = office_hours_.find(authority_id);
+  return it == office_hours_.end() ? nullptr : &it->second;
+}
+
+std::optional<absl::Duration> RulesConfig::ResponseTarget(referrals::v1::Priority priority) const {
+  auto it = response_targets_.find(static_cast<int>(priority));
+  if (it == response_targets_.end()) return std::nullopt;
+  return it->second;
 }
 
 const Authority* RulesConfig::FindAuthority(absl::string_view authority_id) const {

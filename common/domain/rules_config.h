@@ -1,16 +1,21 @@
-// The routing rule base (authorities, localities, teams, kind rules, team
-// rules, signposts), loaded from a text-format `RoutingConfig` and validated.
+// The routing rule base (authorities with their office hours, localities,
+// teams, kind rules, team rules, signposts, holiday calendars, response
+// targets), one version of it, loaded from a text-format `RoutingConfig` and
+// validated. See rules_catalog.h for choosing among versions.
 //
 // Once created a RulesConfig is immutable and safe to share between threads.
 #ifndef COMMON_DOMAIN_RULES_CONFIG_H_
 #define COMMON_DOMAIN_RULES_CONFIG_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "common/domain/office_hours.h"
 #include "referrals/v1/routing_config.pb.h"
 
 namespace referrals {
@@ -32,6 +37,15 @@ class RulesConfig {
 
   const referrals::v1::RoutingConfig& proto() const { return config_; }
   const std::string& version() const { return config_.version(); }
+  // Midnight of effective_from in the config's time zone.
+  absl::Time effective_from() const { return effective_from_; }
+  absl::TimeZone time_zone() const { return time_zone_; }
+
+  // The authority's office hours; validation guarantees every authority has
+  // them. nullptr for an unknown authority.
+  const OfficeHours* OfficeHoursOf(absl::string_view authority_id) const;
+  // The response target for `priority`, if the config sets one.
+  std::optional<absl::Duration> ResponseTarget(referrals::v1::Priority priority) const;
 
   // Lookups return nullptr when nothing matches.
   const referrals::v1::Authority* FindAuthority(absl::string_view authority_id) const;
@@ -71,6 +85,10 @@ class RulesConfig {
   absl::flat_hash_map<int, const referrals::v1::KindRule*> kind_rules_;
   const referrals::v1::Team* manual_triage_team_ = nullptr;
   const referrals::v1::Team* out_of_area_team_ = nullptr;
+  absl::TimeZone time_zone_;
+  absl::Time effective_from_;
+  absl::flat_hash_map<std::string, OfficeHours> office_hours_;
+  absl::flat_hash_map<int, absl::Duration> response_targets_;
 };
 
 }  // namespace referrals

@@ -18,6 +18,12 @@ class Keys {
   std::string TriagedStream() const { return prefix_ + "stream:triaged"; }
   std::string RoutedStream() const { return prefix_ + "stream:routed"; }
   std::string DeadLetterStream() const { return prefix_ + "stream:deadletter"; }
+  // Routed referrals that other authorities must be told of: the same
+  // ReferralRouted event as on the queue, whose decision lists them in
+  // to_be_informed. Their teams watch this stream.
+  std::string NotificationsStream() const { return prefix_ + "stream:notifications"; }
+  // An audit entry for every dead letter replayed (see dead_letter_store.h).
+  std::string ReplayedStream() const { return prefix_ + "stream:replayed"; }
   // One stream per destination queue.
   std::string QueueStream(absl::string_view queue) const {
     return prefix_ + "queue:" + std::string(queue);

@@ -18,7 +18,8 @@ LocationResolver::LocationResolver(std::shared_ptr<const RulesConfig> config,
       directory_(std::move(directory)),
       authorities_(std::move(authorities)) {}
 
-referrals::v1::DistrictCandidate LocationResolver::Candidate(const DistrictUnits& district) const {
+referrals::v1::DistrictCandidate LocationResolver::Candidate(const DistrictUnits& district,
+                                                             const RulesConfig& rules) const {
   referrals::v1::DistrictCandidate candidate;
   candidate.set_district_code(district.district_code);
   candidate.set_units(district.units);
@@ -29,7 +30,7 @@ referrals::v1::DistrictCandidate LocationResolver::Candidate(const DistrictUnits
     candidate.set_district_name(district.district_code);
     candidate.set_council(absl::StrCat("the council for district ", district.district_code));
   }
-  if (const auto* authority = config_->AuthorityForDistrict(district.district_code)) {
+  if (const auto* authority = rules.AuthorityForDistrict(district.district_code)) {
     candidate.set_authority_id(authority->id());
     candidate.set_council(authority->name());
   }
@@ -38,6 +39,11 @@ referrals::v1::DistrictCandidate LocationResolver::Candidate(const DistrictUnits
 
 absl::StatusOr<LocationResolution> LocationResolver::Resolve(
     absl::string_view postcode_text) const {
+  return Resolve(postcode_text, *config_);
+}
+
+absl::StatusOr<LocationResolution> LocationResolver::Resolve(absl::string_view postcode_text,
+                                                             const RulesConfig& rules) const {
   absl::StatusOr<Postcode> postcode = ParsePostcode(postcode_text);
   if (!postcode.ok()) return postcode.status();
 
@@ -53,14 +59,15 @@ absl::StatusOr<LocationResolution> LocationResolver::Resolve(
   }
   resolution.set_level(lookup.level == LookupLevel::kUnit ? referrals::v1::RESOLUTION_LEVEL_UNIT
                                                           : referrals::v1::RESOLUTION_LEVEL_SECTOR);
+  resolution.set_terminated(lookup.level == LookupLevel::kUnit && lookup.terminated);
 
   // Group the districts by what matters for routing: the authority and the
   // locality. One group settles it; more than one is a split.
   absl::flat_hash_set<std::string> groups;
   for (const DistrictUnits& district : lookup.districts) {
-    *resolution.add_candidates() = Candidate(district);
-    const auto* authority = config_->AuthorityForDistrict(district.district_code);
-    const auto* locality = config_->LocalityForDistrict(district.district_code);
+    *resolution.add_candidates() = Candidate(district, rules);
+    const auto* authority = rules.AuthorityForDistrict(district.district_code);
+    const auto* locality = rules.LocalityForDistrict(district.district_code);
     groups.insert(absl::StrCat(authority ? authority->id() : "", "/",
                                locality ? locality->id() : ""));
   }
@@ -75,7 +82,7 @@ absl::StatusOr<LocationResolution> LocationResolver::Resolve(
     resolution.set_district_code(first.district_code);
     resolution.set_district_name(resolution.candidates(0).district_name());
   }
-  const auto* authority = config_->AuthorityForDistrict(first.district_code);
+  const auto* authority = rules.AuthorityForDistrict(first.district_code);
   if (authority == nullptr) {
     resolution.set_outcome(referrals::v1::LOCATION_OUTCOME_OUT_OF_AREA);
     absl::flat_hash_set<std::string> seen;
@@ -87,7 +94,7 @@ absl::StatusOr<LocationResolution> LocationResolver::Resolve(
   } else {
     resolution.set_outcome(referrals::v1::LOCATION_OUTCOME_IN_AREA);
     resolution.set_authority_id(authority->id());
-    if (const auto* locality = config_->LocalityForDistrict(first.district_code)) {
+    if (const auto* locality = rules.LocalityForDistrict(first.district_code)) {
       resolution.set_locality_id(locality->id());
     }
   }

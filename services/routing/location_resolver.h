@@ -24,19 +24,28 @@ class LocationResolver {
                    std::shared_ptr<const LocalAuthorities> authorities);
 
   // Resolves `postcode_text` (any case and spacing).
-  //  - unit found: its district decides (IN_AREA or OUT_OF_AREA);
+  //  - unit found: its district decides (IN_AREA or OUT_OF_AREA), and
+  //    `terminated` says whether the unit data marks it terminated (it
+  //    still decides: terminated postcodes still appear on forms);
   //  - unit not found, sector known: if every unit of the sector is in one
   //    authority and one locality (or all out of area), that answer at
   //    SECTOR level; otherwise SPLIT listing every district;
   //  - neither: NOT_FOUND.
-  // Errors: INVALID_ARGUMENT for a malformed postcode, with the reason and
-  // without the input. Thread-safe.
+  // Every result carries the directory's data_version(). Errors:
+  // INVALID_ARGUMENT for a malformed postcode, with the reason and without
+  // the input. Thread-safe.
   absl::StatusOr<referrals::v1::LocationResolution> Resolve(absl::string_view postcode_text) const;
+  // As above, with `rules` (one version of the rule base) deciding which
+  // districts are in which authority and locality, instead of the config
+  // given to the constructor.
+  absl::StatusOr<referrals::v1::LocationResolution> Resolve(absl::string_view postcode_text,
+                                                            const RulesConfig& rules) const;
 
   const PostcodeDirectory& directory() const { return *directory_; }
 
  private:
-  referrals::v1::DistrictCandidate Candidate(const DistrictUnits& district) const;
+  referrals::v1::DistrictCandidate Candidate(const DistrictUnits& district,
+                                             const RulesConfig& rules) const;
 
   std::shared_ptr<const RulesConfig> config_;
   std::shared_ptr<const PostcodeDirectory> directory_;

@@ -3,6 +3,7 @@
 // runs and the queue views.
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <string>
@@ -11,6 +12,9 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "common/pipeline/dead_letter_store.h"
 #include "common/pipeline/keys.h"
 #include "common/pipeline/stream_consumer.h"
 #include "common/service/grpc_server.h"
@@ -19,18 +23,20 @@
 #include "common/service/redis_worker_pool.h"
 #include "common/service/service_flags.h"
 #include "common/service/signals.h"
+#include "services/routing/postcode_directory.h"
 #include "services/routing/queue_store.h"
 #include "services/routing/routing_data.h"
 #include "services/routing/routing_engine.h"
 #include "services/routing/routing_service.h"
 #include "services/routing/routing_worker.h"
 
-ABSL_FLAG(std::string, rules, REFERRALS_DEFAULT_RULES, "routing rules file (text RoutingConfig)");
+ABSL_FLAG(std::string, rules, REFERRALS_DEFAULT_RULES,
+          "rules: a text RoutingConfig file, or a directory of them, one per version");
 ABSL_FLAG(std::string, postcode_sectors, REFERRALS_DEFAULT_SECTORS,
           "the project's postcode sector table (data/postcode_sectors.csv)");
 ABSL_FLAG(std::string, postcode_data, "",
-          "unit-level postcode data (OS Code-Point Open directory or file); default "
-          "$REFERRALS_POSTCODE_DATA; without it, sector-level only");
+          "unit-level postcode data: ONSPD, NSPL or OS Code-Point Open, a file or a directory; "
+          "default $REFERRALS_POSTCODE_DATA; without either, the sector table alone decides");
 ABSL_FLAG(std::string, local_authorities, REFERRALS_DEFAULT_AUTHORITIES,
           "GSS district table naming the council to contact out of area");
 ABSL_FLAG(std::string, consumer, "", "consumer name in the group; default routing-HOST-PID");
@@ -38,7 +44,57 @@ ABSL_FLAG(int, consumers, 1, "consumer threads in this process");
 ABSL_FLAG(int, claim_idle_ms, 30000,
           "claim entries another consumer left pending this long (it probably died)");
 ABSL_FLAG(int, batch_size, 64, "entries read per XREADGROUP");
+ABSL_FLAG(int, max_attempts, 5,
+          "deliveries (across replicas) of an entry that keeps failing before it is "
+          "dead-lettered; at least 1");
+ABSL_FLAG(int64_t, consumer_expiry_seconds, 3600,
+          "remove other consumers of the group idle this long with nothing pending; at least "
+          "the claim idle time; 0: never");
+ABSL_FLAG(int64_t, trim_retention_seconds, 86400,
+          "trim input entries older than this that every group has finished with; 0: never");
 ABSL_FLAG(int, redis_workers, 2, "threads (each with a Redis connection) serving queue reads");
+
+namespace {
+
+// What postcode data was loaded, for operators: counts, format, versions;
+// file paths come from configuration. No postcodes.
+void LogPostcodeData(const referrals::PostcodeDirectory& directory, const std::string& unit_path,
+                     absl::Duration load_time) {
+  using referrals::Log;
+  using referrals::LogLevel;
+  const referrals::LoadReport& report = directory.load_report();
+  if (unit_path.empty()) {
+    Log(LogLevel::kInfo, "postcode_data_loaded",
+        {{"data_version", directory.data_version()},
+         {"sectors", absl::StrCat(report.sectors)},
+         {"split_sectors", absl::StrCat(report.split_sectors)},
+         {"unit_data", "none (sector level only)"},
+         {"load_ms", absl::StrCat(absl::ToInt64Milliseconds(load_time))}});
+    return;
+  }
+  std::string skipped;
+  for (const auto& [reason, count] : report.skipped_by_reason) {
+    absl::StrAppend(&skipped, skipped.empty() ? "" : ", ", reason, ": ", count);
+  }
+  Log(LogLevel::kInfo, "postcode_data_loaded",
+      {{"data_version", directory.data_version()},
+       {"sectors", absl::StrCat(report.sectors)},
+       {"split_sectors", absl::StrCat(report.split_sectors)},
+       {"unit_data", unit_path},
+       {"unit_format", report.unit_format},
+       {"unit_layout", report.unit_layout},
+       {"unit_data_version", report.unit_data_version},
+       {"unit_files", absl::StrCat(report.files_read.size() - 1)},
+       {"unit_rows_read", absl::StrCat(report.unit_rows_read)},
+       {"units_loaded", absl::StrCat(report.units_loaded)},
+       {"units_terminated", absl::StrCat(report.units_terminated)},
+       {"unit_rows_skipped", absl::StrCat(report.unit_rows_skipped)},
+       {"skipped_by_reason", skipped.empty() ? "none" : skipped},
+       {"unit_districts", absl::StrCat(report.unit_districts)},
+       {"load_ms", absl::StrCat(absl::ToInt64Milliseconds(load_time))}});
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace referrals;
@@ -54,22 +110,42 @@ int main(int argc, char** argv) {
   RoutingDataPaths paths;
   paths.rules = absl::GetFlag(FLAGS_rules);
   paths.postcode_sectors = absl::GetFlag(FLAGS_postcode_sectors);
-  paths.postcode_data = absl::GetFlag(FLAGS_postcode_data);
+  paths.postcode_data = PostcodeDataPath(absl::GetFlag(FLAGS_postcode_data));
   paths.local_authorities = absl::GetFlag(FLAGS_local_authorities);
-  if (paths.postcode_data.empty()) {
-    const char* env = std::getenv("REFERRALS_POSTCODE_DATA");
-    if (env != nullptr) paths.postcode_data = env;
-  }
+  const absl::Time load_start = absl::Now();
   absl::StatusOr<RoutingData> data = LoadRoutingData(paths);
   if (!data.ok()) {
     Log(LogLevel::kError, "routing_data_invalid", {{"error", std::string(data.status().message())}});
     return 2;
   }
+  LogPostcodeData(data->engine->resolver().directory(), paths.postcode_data,
+                  absl::Now() - load_start);
   const std::shared_ptr<const RulesConfig>& config = data->config;
   const std::shared_ptr<const RoutingEngine>& engine = data->engine;
   const std::shared_ptr<const TriageRules>& triage = data->triage;
   const std::string data_version = engine->resolver().directory().data_version();
   const Keys keys(absl::GetFlag(FLAGS_redis_prefix));
+
+  // The consumer options every replica shares, checked before anything starts.
+  StreamConsumerOptions consumer_options;
+  consumer_options.batch_size = absl::GetFlag(FLAGS_batch_size);
+  consumer_options.claim_min_idle = absl::Milliseconds(absl::GetFlag(FLAGS_claim_idle_ms));
+  consumer_options.max_attempts = absl::GetFlag(FLAGS_max_attempts);
+  const int64_t expiry_seconds = absl::GetFlag(FLAGS_consumer_expiry_seconds);
+  const int64_t retention_seconds = absl::GetFlag(FLAGS_trim_retention_seconds);
+  consumer_options.consumer_expiry =
+      expiry_seconds == 0 ? absl::InfiniteDuration() : absl::Seconds(expiry_seconds);
+  consumer_options.trim_retention =
+      retention_seconds == 0 ? absl::InfiniteDuration() : absl::Seconds(retention_seconds);
+  absl::Status valid =
+      expiry_seconds < 0 || retention_seconds < 0
+          ? absl::InvalidArgumentError(
+                "consumer_expiry_seconds and trim_retention_seconds must not be negative")
+          : ValidateStreamConsumerOptions(consumer_options);
+  if (!valid.ok()) {
+    Log(LogLevel::kError, "bad_flags", {{"error", std::string(valid.message())}});
+    return 2;
+  }
 
   std::string consumer = absl::GetFlag(FLAGS_consumer);
   if (consumer.empty()) {
@@ -82,14 +158,12 @@ int main(int argc, char** argv) {
   for (int i = 0; i < std::max(1, absl::GetFlag(FLAGS_consumers)); ++i) {
     const std::string name = i == 0 ? consumer : absl::StrCat(consumer, "-", i);
     workers.push_back(std::make_unique<RoutingWorker>(keys, engine, name));
-    StreamConsumerOptions options;
+    StreamConsumerOptions options = consumer_options;
     options.stream = keys.TriagedStream();
     options.group = std::string(kRoutingGroup);
     options.consumer = name;
     options.dead_letter_stream = keys.DeadLetterStream();
     options.stage = "routing";
-    options.batch_size = absl::GetFlag(FLAGS_batch_size);
-    options.claim_min_idle = absl::Milliseconds(absl::GetFlag(FLAGS_claim_idle_ms));
     RoutingWorker* worker = workers.back().get();
     consumers.push_back(std::make_unique<StreamConsumer>(
         *redis, options, [worker](RedisConnection& connection, const StreamEntry& entry) {
@@ -98,8 +172,9 @@ int main(int argc, char** argv) {
   }
 
   QueueStore queues(keys, config);
+  DeadLetterStore dead_letters(keys);
   RedisWorkerPool pool(*redis, absl::GetFlag(FLAGS_redis_workers));
-  RoutingServiceImpl service(triage, engine, &queues, &pool, *redis);
+  RoutingServiceImpl service(triage, engine, &queues, &dead_letters, &pool, *redis);
   absl::StatusOr<StartedServer> started = StartGrpcServer(absl::GetFlag(FLAGS_listen), {&service});
   if (!started.ok()) {
     Log(LogLevel::kError, "listen_failed", {{"error", std::string(started.status().message())}});
@@ -117,6 +192,7 @@ int main(int argc, char** argv) {
       {{"port", absl::StrCat(started->port)},
        {"consumer", consumer},
        {"rules_version", config->version()},
+       {"rules_versions", data->rules->Describe()},
        {"postcode_data", data_version}});
 
   const int signal_number = WaitForTerminationSignal();

@@ -1,5 +1,6 @@
 #include "services/routing/routing_data.h"
 
+#include <cstdlib>
 #include <utility>
 
 #include "services/routing/local_authorities.h"
@@ -8,9 +9,15 @@
 
 namespace referrals {
 
-absl::StatusOr<RoutingData> LoadRoutingData(const RoutingDataPaths& paths) {
-  absl::StatusOr<std::shared_ptr<const RulesConfig>> config = RulesConfig::LoadFile(paths.rules);
-  if (!config.ok()) return config.status();
+std::string PostcodeDataPath(const std::string& flag) {
+  if (!flag.empty()) return flag;
+  const char* env = std::getenv("REFERRALS_POSTCODE_DATA");
+  return env != nullptr ? env : "";
+}
+
+absl::StatusOr<RoutingData> LoadRoutingData(const RoutingDataPaths& paths, absl::Time now) {
+  absl::StatusOr<std::shared_ptr<const RulesCatalog>> rules = RulesCatalog::Load(paths.rules);
+  if (!rules.ok()) return rules.status();
   absl::StatusOr<std::unique_ptr<PostcodeDirectory>> directory =
       PostcodeDirectory::Create(paths.postcode_sectors, paths.postcode_data);
   if (!directory.ok()) return directory.status();
@@ -18,12 +25,13 @@ absl::StatusOr<RoutingData> LoadRoutingData(const RoutingDataPaths& paths) {
   if (!authorities.ok()) return authorities.status();
 
   RoutingData data;
-  data.config = *std::move(config);
-  data.triage = std::make_shared<const TriageRules>(data.config);
+  data.rules = *std::move(rules);
+  data.config = data.rules->InForceAt(now);
+  data.triage = std::make_shared<const TriageRules>(data.rules);
   auto resolver = std::make_shared<const LocationResolver>(
       data.config, std::shared_ptr<const PostcodeDirectory>(*std::move(directory)),
       std::make_shared<const LocalAuthorities>(*std::move(authorities)));
-  data.engine = std::make_shared<const RoutingEngine>(data.config, std::move(resolver));
+  data.engine = std::make_shared<const RoutingEngine>(data.rules, std::move(resolver));
   return data;
 }
 

@@ -8,6 +8,9 @@
 #include <string>
 
 #include "absl/status/statusor.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "common/domain/rules_catalog.h"
 #include "common/domain/rules_config.h"
 #include "services/routing/routing_engine.h"
 #include "services/triage/triage_rules.h"
@@ -15,13 +18,25 @@
 namespace referrals {
 
 struct RoutingDataPaths {
-  std::string rules;              // text RoutingConfig
+  // Rules: one text RoutingConfig file, or a directory of them (one per
+  // version; see RulesCatalog::Load).
+  std::string rules;
   std::string postcode_sectors;   // the project's sector table
-  std::string postcode_data;      // unit-level data; empty for sector level only
+  // Unit-level data (ONSPD, NSPL or Code-Point Open; a file or a directory,
+  // see PostcodeDirectory::Create); empty for sector level only.
+  std::string postcode_data;
   std::string local_authorities;  // GSS district table
 };
 
+// The unit-level postcode data to load: `flag` (--postcode_data) when not
+// empty, else $REFERRALS_POSTCODE_DATA, else empty (sector level only). The
+// same rule for the service and referralctl.
+std::string PostcodeDataPath(const std::string& flag);
+
 struct RoutingData {
+  std::shared_ptr<const RulesCatalog> rules;  // every version
+  // The version in force at load time; what location lookups without a
+  // referral (ResolveLocation, referralctl resolve) judge by.
   std::shared_ptr<const RulesConfig> config;
   std::shared_ptr<const TriageRules> triage;
   std::shared_ptr<const RoutingEngine> engine;
@@ -29,7 +44,9 @@ struct RoutingData {
 
 // Loads and validates every file. Errors name the file and the problem
 // (NOT_FOUND, INVALID_ARGUMENT).
-absl::StatusOr<RoutingData> LoadRoutingData(const RoutingDataPaths& paths);
+// `now` picks `config`.
+absl::StatusOr<RoutingData> LoadRoutingData(const RoutingDataPaths& paths,
+                                            absl::Time now = absl::Now());
 
 }  // namespace referrals
 

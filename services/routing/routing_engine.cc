@@ -68,11 +68,15 @@ std::string CandidateList(const referrals::v1::LocationResolution& location) {
 
 }  // namespace
 
+RoutingEngine::RoutingEngine(std::shared_ptr<const RulesCatalog> rules,
+                             std::shared_ptr<const LocationResolver> resolver)
+    : rules_(std::move(rules)), resolver_(std::move(resolver)) {}
+
 RoutingEngine::RoutingEngine(std::shared_ptr<const RulesConfig> config,
                              std::shared_ptr<const LocationResolver> resolver)
-    : config_(std::move(config)), resolver_(std::move(resolver)) {}
+    : RoutingEngine(RulesCatalog::Single(std::move(config)), std::move(resolver)) {}
 
-void RoutingEngine::ToTeam(const referrals::v1::Team& team, RoutingDecision* decision) const {
+void RoutingEngine::ToTeam(const referrals::v1::Team& team, RoutingDecision* decision) {
   decision->set_team_id(team.id());
   decision->set_team_name(team.name());
   decision->set_queue(team.queue());
@@ -80,12 +84,23 @@ void RoutingEngine::ToTeam(const referrals::v1::Team& team, RoutingDecision* dec
 
 RoutingDecision RoutingEngine::Decide(const Referral& referral,
                                       const referrals::v1::TriageResult& triage,
-                                      absl::Time now) const {
+                                      absl::Time received, absl::Time now) const {
   RoutingDecision decision;
   decision.set_priority(triage.priority());
-  decision.set_rules_version(config_->version());
   *decision.mutable_decided_time() = ToTimestamp(now);
+  *decision.mutable_received_time() = ToTimestamp(received);
+  decision.set_postcode_data_version(resolver_->directory().data_version());
   *decision.mutable_rules() = triage.rules();
+
+  // 0. Which rules: triage's version, so both stages judge by one rule base.
+  std::shared_ptr<const RulesConfig> config = rules_->Find(triage.rules_version());
+  if (config == nullptr) {
+    config = rules_->InForceAt(received);
+    Fire(&decision, "rules.version",
+         absl::StrCat("triage's rules version \"", triage.rules_version(),
+                      "\" is not loaded: using ", config->version(), ", in force at receipt"));
+  }
+  decision.set_rules_version(config->version());
 
   // 1. Which location decides: the first basis the referral gives.
   std::string postcode;
@@ -101,7 +116,7 @@ RoutingDecision RoutingEngine::Decide(const Referral& referral,
 
   auto to_manual_triage = [&](std::string rule_id, std::string why) {
     decision.set_outcome(referrals::v1::ROUTING_OUTCOME_MANUAL_TRIAGE);
-    ToTeam(config_->manual_triage_team(), &decision);
+    ToTeam(config->manual_triage_team(), &decision);
     Fire(&decision, std::move(rule_id), std::move(why));
   };
 
@@ -110,7 +125,7 @@ RoutingDecision RoutingEngine::Decide(const Referral& referral,
   } else {
     Fire(&decision, "location.basis",
          absl::StrCat(BasisName(decision.location_basis()), " decides the authority"));
-    absl::StatusOr<referrals::v1::LocationResolution> location = resolver_->Resolve(postcode);
+    absl::StatusOr<referrals::v1::LocationResolution> location = resolver_->Resolve(postcode, *config);
     if (!location.ok()) {
       to_manual_triage("route.manual.bad_postcode",
                        absl::StrCat("the ", BasisName(decision.location_basis()),
@@ -119,7 +134,7 @@ RoutingDecision RoutingEngine::Decide(const Referral& referral,
       *decision.mutable_location() = *location;
       switch (location->outcome()) {
         case referrals::v1::LOCATION_OUTCOME_IN_AREA: {
-          const auto* authority = config_->FindAuthority(location->authority_id());
+          const auto* authority = config->FindAuthority(location->authority_id());
           decision.set_authority_id(authority->id());
           decision.set_authority_name(authority->name());
           Fire(&decision, "location.resolved",
@@ -129,8 +144,8 @@ RoutingDecision RoutingEngine::Decide(const Referral& referral,
                                 ? ""
                                 : absl::StrCat(", locality ", location->locality_id())));
           const auto* rule =
-              config_->MatchTeamRule(authority->id(), referral.kind(), location->locality_id());
-          const auto* team = rule ? config_->FindTeam(rule->team_id()) : nullptr;
+              config->MatchTeamRule(authority->id(), referral.kind(), location->locality_id());
+          const auto* team = rule ? config->FindTeam(rule->team_id()) : nullptr;
           if (team == nullptr) {
             // Validation guarantees coverage; this keeps the outcome total.
             to_manual_triage("route.manual.no_team_rule", "no team rule matches");
@@ -145,7 +160,7 @@ RoutingDecision RoutingEngine::Decide(const Referral& referral,
         }
         case referrals::v1::LOCATION_OUTCOME_OUT_OF_AREA:
           decision.set_outcome(referrals::v1::ROUTING_OUTCOME_OUT_OF_AREA);
-          ToTeam(config_->out_of_area_team(), &decision);
+          ToTeam(config->out_of_area_team(), &decision);
           *decision.mutable_out_of_area_councils() = location->out_of_area_councils();
           Fire(&decision, "route.out_of_area",
                absl::StrCat(location->postcode(), " is outside Essex, Southend and Thurrock",
@@ -167,11 +182,70 @@ RoutingDecision RoutingEngine::Decide(const Referral& referral,
     }
   }
 
-  // 2. Signposts carry the deciding authority's own contacts where it has them.
+  // 2. Other authorities to tell: where the adult lives, when the place of
+  // harm decided and the home is clearly elsewhere (issue 4 §3; an
+  // organisational concern is about a provider, not one adult's home).
+  // Also when the harm happened out of area: the home authority still has a
+  // duty to the adult (DOMAIN.md, out-of-area convention).
+  const bool routed = decision.outcome() == referrals::v1::ROUTING_OUTCOME_TEAM ||
+                      decision.outcome() == referrals::v1::ROUTING_OUTCOME_OUT_OF_AREA;
+  if (routed && decision.location_basis() == referrals::v1::LOCATION_BASIS_PLACE_OF_HARM) {
+    const std::string home = PostcodeFor(referral, referrals::v1::LOCATION_BASIS_RESIDENCE);
+    absl::StatusOr<referrals::v1::LocationResolution> lives =
+        home.empty() ? absl::StatusOr<referrals::v1::LocationResolution>(
+                           absl::NotFoundError("no home postcode"))
+                     : resolver_->Resolve(home, *config);
+    if (lives.ok() && lives->outcome() == referrals::v1::LOCATION_OUTCOME_IN_AREA &&
+        lives->authority_id() != decision.authority_id()) {
+      const referrals::v1::Authority* other = config->FindAuthority(lives->authority_id());
+      referrals::v1::AuthorityToInform* inform = decision.add_to_be_informed();
+      inform->set_authority_id(other->id());
+      inform->set_authority_name(other->name());
+      inform->set_contact(other->safeguarding_contact());
+      inform->set_reason(absl::StrCat("the adult lives in ", DescribeWhere(*lives), ", ",
+                                      other->name(), "'s area; the ",
+                                      BasisName(decision.location_basis()), " decides"));
+      Fire(&decision, "inform.residence_authority",
+           absl::StrCat(other->name(), " is to be informed: ", inform->reason()));
+    } else if (lives.ok() && lives->outcome() == referrals::v1::LOCATION_OUTCOME_OUT_OF_AREA &&
+               decision.outcome() == referrals::v1::ROUTING_OUTCOME_TEAM) {
+      for (const std::string& council : lives->out_of_area_councils()) {
+        referrals::v1::AuthorityToInform* inform = decision.add_to_be_informed();
+        inform->set_authority_name(council);
+        inform->set_reason(absl::StrCat("the adult lives out of area, in ", DescribeWhere(*lives)));
+        Fire(&decision, "inform.residence_out_of_area",
+             absl::StrCat(council, " is to be informed: ", inform->reason()));
+      }
+    }
+  }
+
+  // 3. Office hours of the deciding authority at the time of receipt.
+  if (const referrals::v1::Authority* authority = config->FindAuthority(decision.authority_id())) {
+    const OfficeHoursCheck hours = config->OfficeHoursOf(authority->id())->Check(received);
+    decision.set_out_of_hours(hours.out_of_hours);
+    if (!hours.out_of_hours) {
+      Fire(&decision, "time.office_hours", absl::StrCat("received ", hours.why));
+    } else {
+      Fire(&decision, "time.out_of_hours", absl::StrCat("received out of hours: ", hours.why));
+      if (decision.priority() >= referrals::v1::PRIORITY_URGENT) {
+        decision.set_out_of_hours_contact(authority->out_of_hours_contact());
+        Fire(&decision, "route.out_of_hours_duty",
+             absl::StrCat("urgent and out of hours: also call ", authority->name(),
+                          "'s out-of-hours duty service on ", authority->out_of_hours_contact()));
+      }
+    }
+  }
+
+  // 4. When the team should have accepted it by.
+  if (std::optional<absl::Duration> target = config->ResponseTarget(decision.priority())) {
+    *decision.mutable_respond_by() = ToTimestamp(received + *target);
+  }
+
+  // 5. Signposts carry the deciding authority's own contacts where it has them.
   for (const referrals::v1::Signpost& raised : triage.signposts()) {
     referrals::v1::Signpost* signpost = decision.add_signposts();
     *signpost = raised;
-    for (const auto& rule : config_->proto().signposts()) {
+    for (const auto& rule : config->proto().signposts()) {
       if (rule.id() != raised.id()) continue;
       auto contact = rule.contact_by_authority().find(decision.authority_id());
       if (contact != rule.contact_by_authority().end()) signpost->set_contact(contact->second);

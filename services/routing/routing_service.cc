@@ -1,5 +1,6 @@
 #include "services/routing/routing_service.h"
 
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -8,8 +9,11 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "common/domain/referral_validator.h"
+#include "common/pipeline/events.h"
+#include "common/pipeline/stream_id.h"
 #include "common/service/grpc_status.h"
 #include "common/service/log.h"
+#include "google/protobuf/util/time_util.h"
 
 namespace referrals {
 namespace {
@@ -136,11 +140,13 @@ class QueueWatchReactor final : public grpc::ServerWriteReactor<WatchQueueRespon
 
 RoutingServiceImpl::RoutingServiceImpl(std::shared_ptr<const TriageRules> triage,
                                        std::shared_ptr<const RoutingEngine> engine,
-                                       const QueueStore* queues, RedisWorkerPool* pool,
-                                       RedisOptions redis)
+                                       const QueueStore* queues,
+                                       const DeadLetterStore* dead_letters,
+                                       RedisWorkerPool* pool, RedisOptions redis)
     : triage_(std::move(triage)),
       engine_(std::move(engine)),
       queues_(queues),
+      dead_letters_(dead_letters),
       pool_(pool),
       redis_(std::move(redis)) {
   if (!absl::LoadTimeZone("Europe/London", &london_)) london_ = absl::UTCTimeZone();
@@ -182,12 +188,35 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::Route(grpc::CallbackServerContext*
       request->has_referral()
           ? ValidateReferral(request->referral(), absl::ToCivilDay(now, london_))
           : FieldViolations{{"referral", "is required"}};
+  absl::Time received = now;
+  if (request->has_as_at()) {
+    // Years 0001 to 9999, as google.protobuf.Timestamp defines.
+    const auto& as_at = request->as_at();
+    if (as_at.seconds() < google::protobuf::util::TimeUtil::kTimestampMinSeconds ||
+        as_at.seconds() > google::protobuf::util::TimeUtil::kTimestampMaxSeconds ||
+        as_at.nanos() < 0 || as_at.nanos() > 999999999) {
+      violations.push_back({"as_at", "is not a valid timestamp"});
+    } else {
+      received = FromTimestamp(request->as_at());
+    }
+  }
+  std::shared_ptr<const RulesConfig> version;
+  if (!request->rules_version().empty()) {
+    version = engine_->rules().Find(request->rules_version());
+    if (version == nullptr) {
+      violations.push_back({"rules_version", absl::StrCat("is not a loaded rules version (loaded: ",
+                                                          engine_->rules().Describe(), ")")});
+    }
+  }
   if (!violations.empty()) {
     reactor->Finish(InvalidArgumentStatus(violations));
     return reactor;
   }
-  *response->mutable_triage() = triage_->Classify(request->referral());
-  *response->mutable_decision() = engine_->Decide(request->referral(), response->triage(), now);
+  *response->mutable_triage() = version != nullptr
+                                    ? TriageRules::Classify(request->referral(), *version)
+                                    : triage_->Classify(request->referral(), received);
+  *response->mutable_decision() =
+      engine_->Decide(request->referral(), response->triage(), received, now);
   reactor->Finish(grpc::Status::OK);
   return reactor;
 }
@@ -206,6 +235,100 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::ListQueues(
       return;
     }
     for (auto& queue : *queues) *response->add_queues() = std::move(queue);
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* RoutingServiceImpl::ListDeadLetters(
+    grpc::CallbackServerContext* context, const referrals::v1::ListDeadLettersRequest* request,
+    referrals::v1::ListDeadLettersResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  FieldViolations violations;
+  if (request->page_size() < 0 || request->page_size() > kMaxDeadLetterPageSize) {
+    violations.push_back(
+        {"page_size", absl::StrCat("must be between 0 and ", kMaxDeadLetterPageSize)});
+  }
+  std::optional<StreamId> after;
+  if (!request->page_token().empty()) {
+    after = StreamId::Parse(request->page_token());
+    if (!after.has_value()) {
+      violations.push_back({"page_token", "is not a page token this service returned"});
+    }
+  }
+  if (!violations.empty()) {
+    reactor->Finish(InvalidArgumentStatus(violations));
+    return reactor;
+  }
+  const int page_size =
+      request->page_size() == 0 ? kDefaultDeadLetterPageSize : request->page_size();
+  pool_->Submit([this, reactor, response, after,
+                 page_size](absl::StatusOr<RedisConnection*> connection) {
+    absl::StatusOr<DeadLetterPage> page =
+        connection.ok() ? dead_letters_->List(**connection, after, page_size)
+                        : absl::StatusOr<DeadLetterPage>(connection.status());
+    if (!page.ok()) {
+      reactor->Finish(
+          grpc::Status(grpc::StatusCode::UNAVAILABLE, "the dead-letter store is unavailable"));
+      return;
+    }
+    for (const DeadLetterInfo& info : page->dead_letters) {
+      referrals::v1::DeadLetterSummary* summary = response->add_dead_letters();
+      summary->set_dead_letter_id(info.id);
+      summary->set_referral_id(info.referral_id);
+      summary->set_stage(info.stage);
+      summary->set_source_stream(info.source_stream);
+      summary->set_entry_id(info.entry_id);
+      summary->set_error(info.error);
+      summary->set_attempts(info.attempts);
+      *summary->mutable_dead_lettered_time() = ToTimestamp(info.dead_lettered_time);
+    }
+    if (page->next_after.has_value()) response->set_next_page_token(page->next_after->ToString());
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* RoutingServiceImpl::ReplayDeadLetter(
+    grpc::CallbackServerContext* context, const referrals::v1::ReplayDeadLetterRequest* request,
+    referrals::v1::ReplayDeadLetterResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (request->dead_letter_id().empty()) {
+    reactor->Finish(InvalidArgumentStatus({{"dead_letter_id", "is required"}}));
+    return reactor;
+  }
+  const std::optional<StreamId> id = StreamId::Parse(request->dead_letter_id());
+  if (!id.has_value()) {
+    reactor->Finish(InvalidArgumentStatus(
+        {{"dead_letter_id", "must be a stream entry id such as 1700000000123-0"}}));
+    return reactor;
+  }
+  pool_->Submit([this, reactor, response, id = *id](absl::StatusOr<RedisConnection*> connection) {
+    absl::StatusOr<ReplayResult> replayed =
+        connection.ok() ? dead_letters_->Replay(**connection, id)
+                        : absl::StatusOr<ReplayResult>(connection.status());
+    if (!replayed.ok()) {
+      switch (replayed.status().code()) {
+        case absl::StatusCode::kNotFound:
+        case absl::StatusCode::kFailedPrecondition:
+        case absl::StatusCode::kAborted:
+          reactor->Finish(ToGrpcStatus(replayed.status()));
+          return;
+        default:
+          reactor->Finish(
+              grpc::Status(grpc::StatusCode::UNAVAILABLE, "the dead-letter store is unavailable"));
+          return;
+      }
+    }
+    Log(LogLevel::kInfo, "dead_letter_replayed",
+        {{"dead_letter_id", id.ToString()},
+         {"referral_id", replayed->referral_id},
+         {"stage", replayed->stage},
+         {"entry_id", replayed->entry_id}});
+    response->set_referral_id(replayed->referral_id);
+    response->set_stage(replayed->stage);
+    response->set_source_stream(replayed->source_stream);
+    response->set_entry_id(replayed->entry_id);
     reactor->Finish(grpc::Status::OK);
   });
   return reactor;

@@ -1,7 +1,7 @@
 // The gRPC face of routing: postcode checks and dry runs (pure, answered on
-// the gRPC thread), queue summaries (on the Redis worker pool) and live queue
-// watches (one thread and Redis connection per watch: watchers are a few
-// operations staff, not the public).
+// the gRPC thread), queue summaries and dead-letter listing and replay (on
+// the Redis worker pool) and live queue watches (one thread and Redis
+// connection per watch: watchers are a few operations staff, not the public).
 #ifndef SERVICES_ROUTING_ROUTING_SERVICE_H_
 #define SERVICES_ROUTING_ROUTING_SERVICE_H_
 
@@ -9,6 +9,7 @@
 #include <memory>
 
 #include "absl/synchronization/mutex.h"
+#include "common/pipeline/dead_letter_store.h"
 #include "common/service/redis_worker_pool.h"
 #include "referrals/v1/routing_service.grpc.pb.h"
 #include "services/routing/queue_store.h"
@@ -19,10 +20,12 @@ namespace referrals {
 
 class RoutingServiceImpl final : public referrals::v1::RoutingService::CallbackService {
  public:
-  // `queues` and `pool` are not owned and must outlive the service.
+  // `queues`, `dead_letters` and `pool` are not owned and must outlive the
+  // service.
   RoutingServiceImpl(std::shared_ptr<const TriageRules> triage,
                      std::shared_ptr<const RoutingEngine> engine, const QueueStore* queues,
-                     RedisWorkerPool* pool, RedisOptions redis);
+                     const DeadLetterStore* dead_letters, RedisWorkerPool* pool,
+                     RedisOptions redis);
   ~RoutingServiceImpl() override;
 
   grpc::ServerUnaryReactor* ResolveLocation(
@@ -42,6 +45,23 @@ class RoutingServiceImpl final : public referrals::v1::RoutingService::CallbackS
       grpc::CallbackServerContext* context,
       const referrals::v1::WatchQueueRequest* request) override;
 
+  // page_size 0 means kDefaultDeadLetterPageSize; above kMaxDeadLetterPageSize
+  // or negative is INVALID_ARGUMENT, as is a page_token that is not a stream
+  // id. Redis errors are UNAVAILABLE.
+  grpc::ServerUnaryReactor* ListDeadLetters(
+      grpc::CallbackServerContext* context, const referrals::v1::ListDeadLettersRequest* request,
+      referrals::v1::ListDeadLettersResponse* response) override;
+
+  // A dead_letter_id that is not a stream id is INVALID_ARGUMENT; the
+  // store's NOT_FOUND, FAILED_PRECONDITION and ABORTED pass through; Redis
+  // errors are UNAVAILABLE.
+  grpc::ServerUnaryReactor* ReplayDeadLetter(
+      grpc::CallbackServerContext* context, const referrals::v1::ReplayDeadLetterRequest* request,
+      referrals::v1::ReplayDeadLetterResponse* response) override;
+
+  static constexpr int kDefaultDeadLetterPageSize = 100;
+  static constexpr int kMaxDeadLetterPageSize = 1000;
+
   // Ends every live watch (they finish with OK) and waits for them to go.
   // Call before shutting the server down.
   void StopWatches();
@@ -57,6 +77,7 @@ class RoutingServiceImpl final : public referrals::v1::RoutingService::CallbackS
   std::shared_ptr<const TriageRules> triage_;
   std::shared_ptr<const RoutingEngine> engine_;
   const QueueStore* queues_;
+  const DeadLetterStore* dead_letters_;
   RedisWorkerPool* pool_;
   RedisOptions redis_;
   absl::TimeZone london_;

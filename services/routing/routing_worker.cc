@@ -44,8 +44,10 @@ absl::Status RoutingWorker::Handle(RedisConnection& connection, const StreamEntr
                      kEventSchemaVersion));
   }
   const absl::Time now = clock_();
+  const absl::Time received =
+      triaged.has_received_time() ? FromTimestamp(triaged.received_time()) : now;
   referrals::v1::RoutingDecision decision =
-      engine_->Decide(triaged.referral(), triaged.triage(), now);
+      engine_->Decide(triaged.referral(), triaged.triage(), received, now);
 
   // The queue entry carries ids and routing facts only, no personal data.
   referrals::v1::ReferralRouted routed;
@@ -82,6 +84,9 @@ absl::Status RoutingWorker::Handle(RedisConnection& connection, const StreamEntr
   commit.history_entry = history.SerializeAsString();
   commit.outputs.push_back({keys_.QueueStream(decision.queue()), routed_bytes});
   commit.outputs.push_back({keys_.RoutedStream(), routed_bytes});
+  if (!decision.to_be_informed().empty()) {
+    commit.outputs.push_back({keys_.NotificationsStream(), routed_bytes});
+  }
 
   absl::StatusOr<CommitResult> committed = CommitStage(connection, keys_, commit);
   if (!committed.ok()) return committed.status();

@@ -2,6 +2,7 @@
 // "triage" on stream:submitted) and serves the dry-run Triage RPC.
 #include <unistd.h>
 
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -21,12 +22,21 @@
 #include "services/triage/triage_service.h"
 #include "services/triage/triage_worker.h"
 
-ABSL_FLAG(std::string, rules, REFERRALS_DEFAULT_RULES, "routing rules file (text RoutingConfig)");
+ABSL_FLAG(std::string, rules, REFERRALS_DEFAULT_RULES,
+          "rules: a text RoutingConfig file, or a directory of them, one per version");
 ABSL_FLAG(std::string, consumer, "", "consumer name in the group; default triage-HOST-PID");
 ABSL_FLAG(int, consumers, 1, "consumer threads in this process");
 ABSL_FLAG(int, claim_idle_ms, 30000,
           "claim entries another consumer left pending this long (it probably died)");
 ABSL_FLAG(int, batch_size, 64, "entries read per XREADGROUP");
+ABSL_FLAG(int, max_attempts, 5,
+          "deliveries (across replicas) of an entry that keeps failing before it is "
+          "dead-lettered; at least 1");
+ABSL_FLAG(int64_t, consumer_expiry_seconds, 3600,
+          "remove other consumers of the group idle this long with nothing pending; at least "
+          "the claim idle time; 0: never");
+ABSL_FLAG(int64_t, trim_retention_seconds, 86400,
+          "trim input entries older than this that every group has finished with; 0: never");
 
 int main(int argc, char** argv) {
   using namespace referrals;
@@ -39,14 +49,36 @@ int main(int argc, char** argv) {
     Log(LogLevel::kError, "bad_flags", {{"error", std::string(redis.status().message())}});
     return 2;
   }
-  absl::StatusOr<std::shared_ptr<const RulesConfig>> config =
-      RulesConfig::LoadFile(absl::GetFlag(FLAGS_rules));
-  if (!config.ok()) {
-    Log(LogLevel::kError, "rules_invalid", {{"error", std::string(config.status().message())}});
+  absl::StatusOr<std::shared_ptr<const RulesCatalog>> catalog =
+      RulesCatalog::Load(absl::GetFlag(FLAGS_rules));
+  if (!catalog.ok()) {
+    Log(LogLevel::kError, "rules_invalid", {{"error", std::string(catalog.status().message())}});
     return 2;
   }
-  auto rules = std::make_shared<const TriageRules>(*config);
+  Log(LogLevel::kInfo, "rules_loaded", {{"versions", (*catalog)->Describe()}});
+  auto rules = std::make_shared<const TriageRules>(*catalog);
   const Keys keys(absl::GetFlag(FLAGS_redis_prefix));
+
+  // The consumer options every replica shares, checked before anything starts.
+  StreamConsumerOptions consumer_options;
+  consumer_options.batch_size = absl::GetFlag(FLAGS_batch_size);
+  consumer_options.claim_min_idle = absl::Milliseconds(absl::GetFlag(FLAGS_claim_idle_ms));
+  consumer_options.max_attempts = absl::GetFlag(FLAGS_max_attempts);
+  const int64_t expiry_seconds = absl::GetFlag(FLAGS_consumer_expiry_seconds);
+  const int64_t retention_seconds = absl::GetFlag(FLAGS_trim_retention_seconds);
+  consumer_options.consumer_expiry =
+      expiry_seconds == 0 ? absl::InfiniteDuration() : absl::Seconds(expiry_seconds);
+  consumer_options.trim_retention =
+      retention_seconds == 0 ? absl::InfiniteDuration() : absl::Seconds(retention_seconds);
+  absl::Status valid =
+      expiry_seconds < 0 || retention_seconds < 0
+          ? absl::InvalidArgumentError(
+                "consumer_expiry_seconds and trim_retention_seconds must not be negative")
+          : ValidateStreamConsumerOptions(consumer_options);
+  if (!valid.ok()) {
+    Log(LogLevel::kError, "bad_flags", {{"error", std::string(valid.message())}});
+    return 2;
+  }
 
   std::string consumer = absl::GetFlag(FLAGS_consumer);
   if (consumer.empty()) {
@@ -60,14 +92,12 @@ int main(int argc, char** argv) {
   for (int i = 0; i < std::max(1, absl::GetFlag(FLAGS_consumers)); ++i) {
     const std::string name = i == 0 ? consumer : absl::StrCat(consumer, "-", i);
     workers.push_back(std::make_unique<TriageWorker>(keys, rules, name));
-    StreamConsumerOptions options;
+    StreamConsumerOptions options = consumer_options;
     options.stream = keys.SubmittedStream();
     options.group = std::string(kTriageGroup);
     options.consumer = name;
     options.dead_letter_stream = keys.DeadLetterStream();
     options.stage = "triage";
-    options.batch_size = absl::GetFlag(FLAGS_batch_size);
-    options.claim_min_idle = absl::Milliseconds(absl::GetFlag(FLAGS_claim_idle_ms));
     TriageWorker* worker = workers.back().get();
     consumers.push_back(std::make_unique<StreamConsumer>(
         *redis, options, [worker](RedisConnection& connection, const StreamEntry& entry) {
@@ -92,7 +122,7 @@ int main(int argc, char** argv) {
   Log(LogLevel::kInfo, "started",
       {{"port", absl::StrCat(started->port)},
        {"consumer", consumer},
-       {"rules_version", (*config)->version()}});
+       {"rules_versions", (*catalog)->Describe()}});
 
   const int signal_number = WaitForTerminationSignal();
   Log(LogLevel::kInfo, "stopping", {{"signal", absl::StrCat(signal_number)}});

@@ -59,14 +59,23 @@ std::string BasisName(int basis) {
 
 }  // namespace
 
-TriageRules::TriageRules(std::shared_ptr<const RulesConfig> config) : config_(std::move(config)) {}
+TriageRules::TriageRules(std::shared_ptr<const RulesCatalog> rules) : rules_(std::move(rules)) {}
 
-referrals::v1::TriageResult TriageRules::Classify(const referrals::v1::Referral& referral) const {
+TriageRules::TriageRules(std::shared_ptr<const RulesConfig> config)
+    : rules_(RulesCatalog::Single(std::move(config))) {}
+
+referrals::v1::TriageResult TriageRules::Classify(const referrals::v1::Referral& referral,
+                                                  absl::Time received) const {
+  return Classify(referral, *rules_->InForceAt(received));
+}
+
+referrals::v1::TriageResult TriageRules::Classify(const referrals::v1::Referral& referral,
+                                                  const RulesConfig& config) {
   referrals::v1::TriageResult result;
   result.set_kind(referral.kind());
-  result.set_rules_version(config_->version());
+  result.set_rules_version(config.version());
 
-  const referrals::v1::KindRule* kind_rule = config_->FindKindRule(referral.kind());
+  const referrals::v1::KindRule* kind_rule = config.FindKindRule(referral.kind());
   Priority priority = referrals::v1::PRIORITY_ROUTINE;
   if (kind_rule != nullptr) {
     priority = kind_rule->base_priority();
@@ -82,7 +91,7 @@ referrals::v1::TriageResult TriageRules::Classify(const referrals::v1::Referral&
                                    "; base priority ", referrals::v1::Priority_Name(priority)));
   }
 
-  for (const referrals::v1::SignpostRule& rule : config_->proto().signposts()) {
+  for (const referrals::v1::SignpostRule& rule : config.proto().signposts()) {
     if (!FlagSet(referral.risk(), rule.trigger())) continue;
     auto* signpost = result.add_signposts();
     signpost->set_id(rule.id());

@@ -26,7 +26,7 @@ grpc::ServerUnaryReactor* TriageServiceImpl::Triage(grpc::CallbackServerContext*
     return reactor;
   }
   // Pure and fast: answered on the gRPC thread.
-  *response->mutable_result() = rules_->Classify(request->referral());
+  *response->mutable_result() = rules_->Classify(request->referral(), absl::Now());
   reactor->Finish(grpc::Status::OK);
   return reactor;
 }

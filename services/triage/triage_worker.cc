@@ -45,7 +45,11 @@ absl::Status TriageWorker::Handle(RedisConnection& connection, const StreamEntry
                                                    violations[0].description));
   }
 
-  referrals::v1::TriageResult result = rules_->Classify(submitted.referral());
+  // Judged by the rules in force when the referral was received, not now:
+  // a backlog or a replay must not change the outcome.
+  const absl::Time received =
+      submitted.has_received_time() ? FromTimestamp(submitted.received_time()) : now;
+  referrals::v1::TriageResult result = rules_->Classify(submitted.referral(), received);
 
   referrals::v1::ReferralTriaged triaged;
   *triaged.mutable_meta() = NewEventMeta(referral_id, submitted.meta().correlation_id(), now);

@@ -212,8 +212,8 @@ TEST_F(PipelineTest, EquipmentForColchesterResidentLandsOnEccNorthEast) {
   referrals::v1::ReferralRecord record = WaitUntilRouted(id);
   EXPECT_EQ(record.decision().authority_id(), "ESSEX");
   EXPECT_EQ(record.decision().location().locality_id(), "NORTH_EAST");
-  EXPECT_EQ(record.decision().queue(), "ecc-north-east");
-  EXPECT_THAT(QueueIds("ecc-north-east"), ElementsAre(id));
+  EXPECT_EQ(record.decision().queue(), "ecc-icels");
+  EXPECT_THAT(QueueIds("ecc-icels"), ElementsAre(id));
 }
 
 TEST_F(PipelineTest, ConcernAboutCareProviderLandsOnOrganisationalSafeguarding) {
@@ -260,7 +260,7 @@ TEST_F(PipelineTest, SameRequestIdTwiceGivesOneReferralAndOneQueueEntry) {
   EXPECT_TRUE(second.duplicate());
   EXPECT_EQ(first.referral_id(), second.referral_id());
   WaitUntilRouted(first.referral_id());
-  EXPECT_THAT(QueueIds("ecc-north-east"), ElementsAre(first.referral_id()));
+  EXPECT_THAT(QueueIds("ecc-icels"), ElementsAre(first.referral_id()));
   auto submitted = redis_->Command({"XLEN", prefix_ + "stream:submitted"});
   ASSERT_TRUE(submitted.ok());
   EXPECT_EQ(submitted->integer, 1);
@@ -347,7 +347,43 @@ TEST_F(PipelineTest, DryRunRpcsStoreNothing) {
     *request.mutable_referral() = referral;
     referrals::v1::RouteResponse response;
     ASSERT_TRUE(routing_stub_->Route(&context, request, &response).ok());
+    EXPECT_EQ(response.decision().queue(), "ecc-icels");
+  }
+  {
+    // "As at" a date under the earlier rules version: the locality team.
+    grpc::ClientContext context;
+    referrals::v1::RouteRequest request;
+    *request.mutable_referral() = referral;
+    request.mutable_as_at()->set_seconds(1763900000);  // 2025-11-23
+    referrals::v1::RouteResponse response;
+    ASSERT_TRUE(routing_stub_->Route(&context, request, &response).ok());
+    EXPECT_EQ(response.decision().rules_version(), "2025.11-1");
     EXPECT_EQ(response.decision().queue(), "ecc-north-east");
+    EXPECT_EQ(response.decision().received_time().seconds(), 1763900000);
+  }
+  {
+    // The same date under a named version.
+    grpc::ClientContext context;
+    referrals::v1::RouteRequest request;
+    *request.mutable_referral() = referral;
+    request.mutable_as_at()->set_seconds(1763900000);
+    request.set_rules_version("2026.11-1");
+    referrals::v1::RouteResponse response;
+    ASSERT_TRUE(routing_stub_->Route(&context, request, &response).ok());
+    EXPECT_EQ(response.decision().rules_version(), "2026.11-1");
+    EXPECT_EQ(response.decision().queue(), "ecc-icels");
+  }
+  {
+    grpc::ClientContext context;
+    referrals::v1::RouteRequest request;
+    *request.mutable_referral() = referral;
+    request.set_rules_version("1999.01-1");
+    request.mutable_as_at()->set_seconds(-99999999999);
+    referrals::v1::RouteResponse response;
+    grpc::Status status = routing_stub_->Route(&context, request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
+    EXPECT_THAT(status.error_message(), HasSubstr("rules_version"));
+    EXPECT_THAT(status.error_message(), HasSubstr("as_at"));
   }
   {
     grpc::ClientContext context;
@@ -379,7 +415,7 @@ TEST_F(PipelineTest, ListQueuesShowsDepthAndOldestAge) {
   ASSERT_TRUE(routing_stub_->ListQueues(&context, {}, &response).ok());
   bool found = false;
   for (const auto& queue : response.queues()) {
-    if (queue.queue() == "ecc-north-east") {
+    if (queue.queue() == "ecc-icels") {
       found = true;
       EXPECT_EQ(queue.depth(), 1);
       EXPECT_GT(queue.oldest_time().seconds(), 0);
@@ -394,7 +430,7 @@ TEST_F(PipelineTest, WatchQueueStreamsEachReferralAsItLands) {
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(20));
   referrals::v1::WatchQueueRequest request;
-  request.set_queue("ecc-north-east");
+  request.set_queue("ecc-icels");
   auto reader = routing_stub_->WatchQueue(&context, request);
   // Give the watch a moment to register its starting point.
   absl::SleepFor(absl::Milliseconds(300));
@@ -403,7 +439,7 @@ TEST_F(PipelineTest, WatchQueueStreamsEachReferralAsItLands) {
   referrals::v1::WatchQueueResponse message;
   ASSERT_TRUE(reader->Read(&message));
   EXPECT_EQ(message.event().meta().referral_id(), id);
-  EXPECT_EQ(message.event().decision().queue(), "ecc-north-east");
+  EXPECT_EQ(message.event().decision().queue(), "ecc-icels");
   // The queue event carries no personal data.
   EXPECT_EQ(message.event().SerializeAsString().find("Synthetic"), std::string::npos);
   context.TryCancel();

@@ -64,7 +64,8 @@ std::string Where(const LocationResolution& resolution) {
 
 std::string FormatResolution(const LocationResolution& resolution) {
   return absl::StrCat(resolution.postcode(), "  ", Level(resolution), "  ", Authority(resolution),
-                      "  ", Where(resolution));
+                      "  ", Where(resolution),
+                      resolution.terminated() ? "  (terminated postcode)" : "");
 }
 
 std::string ResolutionJson(const LocationResolution& resolution) {
@@ -77,6 +78,7 @@ std::string ResolutionJson(const LocationResolution& resolution) {
   fields["district_name"].set_string_value(resolution.district_name());
   fields["locality"].set_string_value(resolution.locality_id());
   fields["data_version"].set_string_value(resolution.data_version());
+  fields["terminated"].set_bool_value(resolution.terminated());
   auto* candidates = fields["candidates"].mutable_list_value();
   for (const auto& c : resolution.candidates()) {
     auto& candidate = *candidates->add_values()->mutable_struct_value()->mutable_fields();
@@ -127,15 +129,32 @@ std::string FormatDecision(const referrals::v1::RoutingDecision& decision) {
     absl::StrAppend(&out, "  Signpost:  ", signpost.name(), ": ", signpost.contact(), " (",
                     signpost.reason(), ")\n");
   }
+  for (const auto& inform : decision.to_be_informed()) {
+    absl::StrAppend(&out, "  Inform:    ", inform.authority_name(),
+                    inform.contact().empty() ? "" : " (" + inform.contact() + ")", ": ",
+                    inform.reason(), "\n");
+  }
+  if (decision.has_received_time()) {
+    absl::StrAppend(&out, "  Received:  ", Time(decision.received_time()),
+                    decision.out_of_hours() ? "  OUT OF HOURS" : "", "\n");
+  }
+  if (!decision.out_of_hours_contact().empty()) {
+    absl::StrAppend(&out, "  Duty line: ", decision.out_of_hours_contact(),
+                    " (urgent, out of hours)\n");
+  }
+  if (decision.has_respond_by()) {
+    absl::StrAppend(&out, "  Respond by: ", Time(decision.respond_by()), "\n");
+  }
   absl::StrAppend(&out, "  Why:\n");
   int n = 0;
   for (const auto& rule : decision.rules()) {
     absl::StrAppend(&out, "    ", ++n, ". [", rule.rule_id(), "] ", rule.detail(), "\n");
   }
+  const std::string& postcode_data = decision.has_location()
+                                        ? decision.location().data_version()
+                                        : decision.postcode_data_version();
   absl::StrAppend(&out, "  Versions:  rules ", decision.rules_version(),
-                  decision.has_location() ? ", postcode data " + decision.location().data_version()
-                                          : "",
-                  "\n");
+                  postcode_data.empty() ? "" : ", postcode data " + postcode_data, "\n");
   return out;
 }
 

@@ -5,9 +5,15 @@
 //   referralctl queues                 every queue with depth and oldest age
 //   referralctl health                 the three services' gRPC health
 //   referralctl watch QUEUE            follow a queue live (Ctrl-C to stop)
+//   referralctl dlq list               dead letters, oldest first [--page_size N]
+//                                      [--page_token T]
+//   referralctl dlq replay ID...       put dead letters back on their streams
 //   referralctl explain FILE.json      triage and route offline, no services
 //   referralctl resolve POSTCODE...    resolve postcodes offline [--json]
 //
+// explain and resolve read unit-level postcode data (ONSPD, NSPL or
+// Code-Point Open) from --postcode_data, else $REFERRALS_POSTCODE_DATA, as
+// the routing service does.
 // Online commands talk to the services at --intake / --routing (or
 // $REFERRALS_INTAKE / $REFERRALS_ROUTING); offline ones read the same rule
 // and postcode files the services load.
@@ -47,11 +53,18 @@ ABSL_FLAG(int, wait_seconds, 0,
           "get: wait up to this long for the referral to reach its destination queue");
 ABSL_FLAG(bool, json, false, "resolve: print one JSON object per line");
 ABSL_FLAG(bool, from_start, false, "watch: print the whole queue first, then new entries");
-ABSL_FLAG(std::string, rules, REFERRALS_DEFAULT_RULES, "explain/resolve: rules file");
+ABSL_FLAG(int, page_size, 0, "dlq list: dead letters per page (1..1000; 0: the service's default)");
+ABSL_FLAG(std::string, page_token, "", "dlq list: the page token the previous page printed");
+ABSL_FLAG(std::string, rules, REFERRALS_DEFAULT_RULES,
+          "explain/resolve: rules file, or a directory of them (one per version)");
+ABSL_FLAG(std::string, as_at, "",
+          "explain: decide as if received at this time (RFC 3339, e.g. 2026-11-27T18:00:00Z); "
+          "default now");
 ABSL_FLAG(std::string, postcode_sectors, REFERRALS_DEFAULT_SECTORS,
           "explain/resolve: the sector table");
 ABSL_FLAG(std::string, postcode_data, "",
-          "explain/resolve: unit-level postcode data; default $REFERRALS_POSTCODE_DATA");
+          "explain/resolve: unit-level postcode data (ONSPD, NSPL or OS Code-Point Open; a "
+          "file or directory); default $REFERRALS_POSTCODE_DATA; without it, sector level only");
 ABSL_FLAG(std::string, local_authorities, REFERRALS_DEFAULT_AUTHORITIES,
           "explain/resolve: the GSS district table");
 
@@ -105,12 +118,8 @@ absl::StatusOr<RoutingData> OfflineData() {
   RoutingDataPaths paths;
   paths.rules = absl::GetFlag(FLAGS_rules);
   paths.postcode_sectors = absl::GetFlag(FLAGS_postcode_sectors);
-  paths.postcode_data = absl::GetFlag(FLAGS_postcode_data);
+  paths.postcode_data = PostcodeDataPath(absl::GetFlag(FLAGS_postcode_data));
   paths.local_authorities = absl::GetFlag(FLAGS_local_authorities);
-  if (paths.postcode_data.empty()) {
-    const char* env = std::getenv("REFERRALS_POSTCODE_DATA");
-    if (env != nullptr) paths.postcode_data = env;
-  }
   return LoadRoutingData(paths);
 }
 
@@ -263,6 +272,76 @@ int Watch(const std::vector<char*>& args) {
   return 0;
 }
 
+// One line per dead letter: ids, stage, attempts and the reason, never the
+// payload. The next page's token goes to stderr so stdout stays one table.
+int DeadLetterList(const std::vector<char*>& args) {
+  if (!args.empty()) {
+    std::cerr << "usage: referralctl dlq list [--page_size N] [--page_token T]\n";
+    return 2;
+  }
+  const std::string address =
+      Address(absl::GetFlag(FLAGS_routing), "REFERRALS_ROUTING", "127.0.0.1:50053");
+  auto stub = referrals::v1::RoutingService::NewStub(Channel(address));
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  referrals::v1::ListDeadLettersRequest request;
+  request.set_page_size(absl::GetFlag(FLAGS_page_size));
+  request.set_page_token(absl::GetFlag(FLAGS_page_token));
+  referrals::v1::ListDeadLettersResponse response;
+  grpc::Status status = stub->ListDeadLetters(&context, request, &response);
+  if (!status.ok()) return Fail("dlq list", status, address);
+  std::cout << absl::StrFormat("%-22s %-24s %-8s %8s  %s\n", "DEAD LETTER", "REFERRAL", "STAGE",
+                               "ATTEMPTS", "ERROR");
+  for (const auto& letter : response.dead_letters()) {
+    std::cout << absl::StrFormat(
+        "%-22s %-24s %-8s %8d  %s\n", letter.dead_letter_id(),
+        letter.referral_id().empty() ? "-" : letter.referral_id(),
+        letter.stage().empty() ? "-" : letter.stage(), letter.attempts(), letter.error());
+  }
+  if (!response.next_page_token().empty()) {
+    std::cerr << "more: referralctl dlq list --page_token=" << response.next_page_token() << "\n";
+  }
+  return 0;
+}
+
+int DeadLetterReplay(const std::vector<char*>& args) {
+  if (args.empty()) {
+    std::cerr << "usage: referralctl dlq replay DEAD_LETTER_ID...\n";
+    return 2;
+  }
+  const std::string address =
+      Address(absl::GetFlag(FLAGS_routing), "REFERRALS_ROUTING", "127.0.0.1:50053");
+  auto stub = referrals::v1::RoutingService::NewStub(Channel(address));
+  int failures = 0;
+  for (const char* id : args) {
+    grpc::ClientContext context;
+    SetDeadline(&context);
+    referrals::v1::ReplayDeadLetterRequest request;
+    request.set_dead_letter_id(id);
+    referrals::v1::ReplayDeadLetterResponse response;
+    grpc::Status status = stub->ReplayDeadLetter(&context, request, &response);
+    if (!status.ok()) {
+      Fail(absl::StrCat("dlq replay ", id), status, address);
+      ++failures;
+      continue;
+    }
+    std::cout << id << "  replayed  "
+              << (response.referral_id().empty() ? "-" : response.referral_id()) << "  "
+              << response.stage() << "  new entry " << response.entry_id() << "\n";
+  }
+  return failures == 0 ? 0 : 1;
+}
+
+int DeadLetters(const std::vector<char*>& args) {
+  const std::string sub = args.empty() ? "" : args[0];
+  std::vector<char*> rest(args.empty() ? args.end() : args.begin() + 1, args.end());
+  if (sub == "list") return DeadLetterList(rest);
+  if (sub == "replay") return DeadLetterReplay(rest);
+  std::cerr << "usage: referralctl dlq list [--page_size N] [--page_token T] | "
+               "referralctl dlq replay DEAD_LETTER_ID...\n";
+  return 2;
+}
+
 int Explain(const std::vector<char*>& args) {
   if (args.empty()) {
     std::cerr << "usage: referralctl explain FILE.json...\n";
@@ -275,6 +354,14 @@ int Explain(const std::vector<char*>& args) {
   }
   absl::TimeZone london;
   if (!absl::LoadTimeZone("Europe/London", &london)) london = absl::UTCTimeZone();
+  absl::Time received = absl::Now();
+  if (const std::string as_at = absl::GetFlag(FLAGS_as_at); !as_at.empty()) {
+    std::string error;
+    if (!absl::ParseTime(absl::RFC3339_full, as_at, &received, &error)) {
+      std::cerr << "--as_at: not an RFC 3339 time (e.g. 2026-11-27T18:00:00Z): " << error << "\n";
+      return 2;
+    }
+  }
   int failures = 0;
   for (const char* path : args) {
     auto referral = ReadReferral(path);
@@ -291,8 +378,8 @@ int Explain(const std::vector<char*>& args) {
       ++failures;
       continue;
     }
-    auto triage = data->triage->Classify(*referral);
-    auto decision = data->engine->Decide(*referral, triage, now);
+    auto triage = data->triage->Classify(*referral, received);
+    auto decision = data->engine->Decide(*referral, triage, received, now);
     std::cout << path << "  " << referrals::v1::ReferralKind_Name(referral->kind()) << "\n"
               << FormatDecision(decision);
   }
@@ -301,7 +388,7 @@ int Explain(const std::vector<char*>& args) {
 
 int Resolve(const std::vector<char*>& args) {
   if (args.empty()) {
-    std::cerr << "usage: referralctl resolve POSTCODE... [--json]\n";
+    std::cerr << "usage: referralctl resolve POSTCODE... [--json] [--postcode_data PATH]\n";
     return 2;
   }
   auto data = OfflineData();
@@ -310,6 +397,11 @@ int Resolve(const std::vector<char*>& args) {
     return 1;
   }
   const bool json = absl::GetFlag(FLAGS_json);
+  // Text: which data answered, once (JSON carries it on every line).
+  if (!json) {
+    std::cout << "# postcode data: " << data->engine->resolver().directory().data_version()
+              << "\n";
+  }
   int failures = 0;
   for (const char* postcode : args) {
     auto resolution = data->engine->resolver().Resolve(postcode);
@@ -331,8 +423,9 @@ int main(int argc, char** argv) {
   absl::SetProgramUsageMessage(
       "referralctl COMMAND [ARGS] [FLAGS]\n"
       "  submit FILE.json | get ID [--wait_seconds N] | queues | watch QUEUE | health |\n"
-      "  explain FILE.json... |\n"
-      "  resolve POSTCODE... [--json]");
+      "  dlq list [--page_size N] [--page_token T] | dlq replay ID... |\n"
+      "  explain FILE.json... [--postcode_data PATH] |\n"
+      "  resolve POSTCODE... [--json] [--postcode_data PATH]");
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   if (positional.size() < 2) {
     std::cerr << absl::ProgramUsageMessage() << "\n";
@@ -346,6 +439,7 @@ int main(int argc, char** argv) {
   if (command == "queues") return Queues();
   if (command == "health") return Health();
   if (command == "watch") return Watch(args);
+  if (command == "dlq") return DeadLetters(args);
   if (command == "explain") return Explain(args);
   if (command == "resolve") return Resolve(args);
   std::cerr << "unknown command " << command << "\n" << absl::ProgramUsageMessage() << "\n";

@@ -45,11 +45,11 @@ std::string WriteTempFile(const std::string& name, const std::string& contents) 
   return path;
 }
 
-// The committed rule base (config/routing_rules.textproto).
+// The committed rule base (config/rules/2025.11-1.textproto).
 class CommittedRulesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ASSERT_OK_AND_ASSIGN(rules_, RulesConfig::LoadFile(REFERRALS_DEFAULT_RULES));
+    ASSERT_OK_AND_ASSIGN(rules_, RulesConfig::LoadFile(REFERRALS_RULES_2025));
   }
 
   // The id of the team the first matching rule picks, or "" when none does.
@@ -234,7 +234,7 @@ constexpr char kSource[] = "broken.textproto";
 
 RoutingConfig CommittedProto() {
   absl::StatusOr<std::shared_ptr<const RulesConfig>> rules =
-      RulesConfig::LoadFile(REFERRALS_DEFAULT_RULES);
+      RulesConfig::LoadFile(REFERRALS_RULES_2025);
   return rules.ok() ? (*rules)->proto() : RoutingConfig();
 }
 
@@ -271,7 +271,7 @@ TEST_P(BrokenConfigTest, IsRejectedNamingTheElement) {
                        HasSubstr(absl::StrCat(kSource, ": ", GetParam().expected))));
 }
 
-// Indexes refer to config/routing_rules.textproto: authorities ESSEX,
+// Indexes refer to config/rules/2025.11-1.textproto: authorities ESSEX,
 // SOUTHEND, THURROCK; localities NORTH_EAST, MID, WEST, SOUTH_WEST,
 // SOUTH_EAST; teams ecc-north-east, ecc-mid, ecc-west, ecc-south-west,
 // ecc-south-east, ecc-organisational-safeguarding, southend-front-door,

@@ -1,14 +1,19 @@
-// Location resolution over the project's committed sector table (sector
-// level only: no unit data is configured here).
+// Location resolution over the project's committed sector table, first at
+// sector level only, then with unit data (a synthetic ONSPD file).
 #include "services/routing/location_resolver.h"
 
+#include <unistd.h>
+
+#include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/routing/routing_data.h"
+#include "tests/services/routing/synthetic_postcode_files.h"
 #include "tests/support/status_matchers.h"
 
 namespace referrals {
@@ -115,6 +120,70 @@ TEST_F(LocationResolverTest, NoSplitSectorResolvesToASingleAuthority) {
     }
   }
   EXPECT_GT(split, 0);
+}
+
+// With unit data (a synthetic August 2025 ONSPD file of real Essex units):
+// the unit decides, and a terminated unit still resolves but says so.
+class LocationResolverUnitDataTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::path(::testing::TempDir()) /
+           absl::StrCat("location_resolver_test_", ::getpid());
+    std::filesystem::create_directories(dir_);
+    const std::string path = (dir_ / "ONSPD_AUG_2025_UK.csv").string();
+    {
+      std::ofstream out(path, std::ios::binary);
+      out << referrals::testing::OnsFile(referrals::testing::OnsLayout::kAug2025,
+                                         {{"SS17 9FP", "E07000066", "202311"},
+                                          {"SS9 3RB", "E07000069", ""},
+                                          {"CB2 1TA", "E07000008", ""}});
+    }
+    RoutingDataPaths paths{REFERRALS_DEFAULT_RULES, REFERRALS_DEFAULT_SECTORS, path,
+                           REFERRALS_DEFAULT_AUTHORITIES};
+    auto data = LoadRoutingData(paths);
+    ASSERT_TRUE(data.ok()) << data.status();
+    data_ = *std::move(data);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  const LocationResolver& resolver() { return data_.engine->resolver(); }
+
+  std::filesystem::path dir_;
+  RoutingData data_;
+};
+
+TEST_F(LocationResolverUnitDataTest, TerminatedUnitStillResolvesAndIsMarked) {
+  // SS17 9 is split (Thurrock / Basildon); the unit is in Basildon.
+  auto resolution = resolver().Resolve("ss17 9fp");
+  ASSERT_TRUE(resolution.ok()) << resolution.status();
+  EXPECT_EQ(resolution->level(), referrals::v1::RESOLUTION_LEVEL_UNIT);
+  EXPECT_EQ(resolution->outcome(), referrals::v1::LOCATION_OUTCOME_IN_AREA);
+  EXPECT_EQ(resolution->authority_id(), "ESSEX");
+  EXPECT_EQ(resolution->district_name(), "Basildon");
+  EXPECT_TRUE(resolution->terminated());
+  EXPECT_THAT(resolution->data_version(), HasSubstr(" + ONSPD AUG 2025 units (3)"));
+}
+
+TEST_F(LocationResolverUnitDataTest, LiveUnitIsNotMarkedTerminated) {
+  auto resolution = resolver().Resolve("SS9 3RB");
+  ASSERT_TRUE(resolution.ok());
+  EXPECT_EQ(resolution->level(), referrals::v1::RESOLUTION_LEVEL_UNIT);
+  EXPECT_EQ(resolution->district_name(), "Castle Point");
+  EXPECT_FALSE(resolution->terminated());
+}
+
+TEST_F(LocationResolverUnitDataTest, OutOfAreaUnitNamesTheCouncil) {
+  auto resolution = resolver().Resolve("CB2 1TA");
+  ASSERT_TRUE(resolution.ok());
+  EXPECT_EQ(resolution->outcome(), referrals::v1::LOCATION_OUTCOME_OUT_OF_AREA);
+  EXPECT_THAT(resolution->out_of_area_councils(), ElementsAre("Cambridgeshire County Council"));
+}
+
+TEST_F(LocationResolverUnitDataTest, SectorFallbackIsNeverTerminated) {
+  auto resolution = resolver().Resolve("SS17 9ZZ");
+  ASSERT_TRUE(resolution.ok());
+  EXPECT_EQ(resolution->level(), referrals::v1::RESOLUTION_LEVEL_SECTOR);
+  EXPECT_EQ(resolution->outcome(), referrals::v1::LOCATION_OUTCOME_SPLIT);
+  EXPECT_FALSE(resolution->terminated());
 }
 
 }  // namespace

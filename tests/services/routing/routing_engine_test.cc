@@ -5,7 +5,9 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/civil_time.h"
 #include "absl/time/time.h"
+#include "common/pipeline/events.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/routing/routing_data.h"
@@ -50,8 +52,10 @@ class RoutingEngineTest : public ::testing::TestWithParam<RoutingCase> {
   static void TearDownTestSuite() { delete data_; }
 
   referrals::v1::RoutingDecision Decide(const Referral& referral) {
-    return data_->engine->Decide(referral, data_->triage->Classify(referral),
-                                 absl::FromUnixSeconds(1763900000));
+    // 2025-11-23: the first rules version is in force.
+    const absl::Time received = absl::FromUnixSeconds(1763900000);
+    return data_->engine->Decide(referral, data_->triage->Classify(referral, received), received,
+                                 received);
   }
 
   static RoutingData* data_;
@@ -143,7 +147,7 @@ TEST_F(RoutingEngineTest, DecisionRecordsRulesInOrderTriageFirst) {
   EXPECT_EQ(ids[1], "location.basis");
   EXPECT_EQ(ids[2], "location.resolved");
   EXPECT_THAT(decision.rules(2).detail(), HasSubstr("Southend"));
-  EXPECT_EQ(decision.rules_version(), data_->config->version());
+  EXPECT_EQ(decision.rules_version(), "2025.11-1");  // in force on the receipt date
 }
 
 TEST_F(RoutingEngineTest, UnknownHarmPlaceIsRecordedBeforeFallingBack) {
@@ -173,6 +177,112 @@ TEST_F(RoutingEngineTest, ManualTriageForSplitSectorNamesTheCandidatesInTheReaso
   auto decision = Decide(referral);
   EXPECT_THAT(decision.rules().rbegin()->detail(), HasSubstr("Chelmsford"));
   EXPECT_THAT(decision.rules().rbegin()->detail(), HasSubstr("Uttlesford"));
+}
+
+// The current rules (2026.11-1) at chosen receipt times.
+class RoutingEngineAtTest : public RoutingEngineTest {
+ protected:
+  referrals::v1::RoutingDecision DecideAt(const Referral& referral, absl::Time received) {
+    return data_->engine->Decide(referral, data_->triage->Classify(referral, received), received,
+                                 received + absl::Seconds(1));
+  }
+  static absl::Time London(int y, int m, int d, int hh, int mm) {
+    absl::TimeZone london;
+    EXPECT_TRUE(absl::LoadTimeZone("Europe/London", &london));
+    return absl::FromCivil(absl::CivilMinute(y, m, d, hh, mm), london);
+  }
+  static std::vector<std::string> RuleIds(const referrals::v1::RoutingDecision& decision) {
+    std::vector<std::string> ids;
+    for (const auto& rule : decision.rules()) ids.push_back(rule.rule_id());
+    return ids;
+  }
+};
+
+// DOMAIN.md kinds table: Essex sensory -> ECL sensory triage; equipment ->
+// ICELS (Medequip); care technology -> the care technology service. In force
+// from 2026.11-1; before it the locality teams took them.
+TEST_F(RoutingEngineAtTest, EssexKindsGoToTheirOwnServicesFromTheNewVersion) {
+  Referral referral;
+  referral.mutable_adult()->mutable_home_address()->set_postcode("CO2 7AB");
+  const absl::Time before = London(2026, 11, 22, 12, 0);
+  const absl::Time after = London(2026, 11, 23, 12, 0);
+  referral.set_kind(SENSORY_SUPPORT);
+  EXPECT_EQ(DecideAt(referral, before).queue(), "ecc-north-east");
+  EXPECT_EQ(DecideAt(referral, after).queue(), "ecl-sensory-triage");
+  EXPECT_EQ(DecideAt(referral, after).rules_version(), "2026.11-1");
+  referral.set_kind(COMMUNITY_EQUIPMENT);
+  EXPECT_EQ(DecideAt(referral, after).queue(), "ecc-icels");
+  referral.set_kind(CARE_TECHNOLOGY);
+  EXPECT_EQ(DecideAt(referral, after).queue(), "ecc-care-technology");
+}
+
+// Issue 4 §3: place of harm leads; the authority where the adult lives is
+// to be informed.
+TEST_F(RoutingEngineAtTest, ResidenceAuthorityIsToBeInformedWhenHarmWasElsewhere) {
+  Referral referral;
+  referral.set_kind(ADULT_SAFEGUARDING_CONCERN);
+  referral.mutable_adult()->mutable_home_address()->set_postcode("CM1 1AB");  // Chelmsford
+  referral.mutable_harm_location()->mutable_address()->set_postcode("SS1 2AB");  // Southend
+  auto decision = DecideAt(referral, London(2026, 11, 24, 11, 0));
+  EXPECT_EQ(decision.authority_id(), "SOUTHEND");
+  ASSERT_EQ(decision.to_be_informed_size(), 1);
+  EXPECT_EQ(decision.to_be_informed(0).authority_id(), "ESSEX");
+  EXPECT_EQ(decision.to_be_informed(0).contact(), "0345 603 7630");  // DOMAIN.md
+  EXPECT_THAT(RuleIds(decision), ::testing::Contains("inform.residence_authority"));
+
+  // Same authority: nobody else to tell.
+  referral.mutable_harm_location()->mutable_address()->set_postcode("CM2 6AB");
+  EXPECT_EQ(DecideAt(referral, London(2026, 11, 24, 11, 0)).to_be_informed_size(), 0);
+}
+
+// DOMAIN.md "Timing": urgent matters out of hours go to the emergency duty
+// line; Thurrock has its own, 01375 372468.
+TEST_F(RoutingEngineAtTest, UrgentThurrockConcernOutOfHoursCarriesTheDutyLine) {
+  Referral referral;
+  referral.set_kind(ADULT_SAFEGUARDING_CONCERN);
+  referral.mutable_adult()->mutable_home_address()->set_postcode("RM17 6AB");
+  referral.mutable_risk()->set_suspected_crime(true);  // raises to URGENT
+  // Friday 2026-11-27 at 18:00: after Friday's 16:30 close.
+  auto decision = DecideAt(referral, London(2026, 11, 27, 18, 0));
+  EXPECT_EQ(decision.priority(), referrals::v1::PRIORITY_URGENT);
+  EXPECT_TRUE(decision.out_of_hours());
+  EXPECT_EQ(decision.out_of_hours_contact(), "01375 372468");
+  EXPECT_THAT(RuleIds(decision), ::testing::Contains("route.out_of_hours_duty"));
+  // Urgent in hours: no duty line.
+  auto daytime = DecideAt(referral, London(2026, 11, 27, 11, 0));
+  EXPECT_FALSE(daytime.out_of_hours());
+  EXPECT_TRUE(daytime.out_of_hours_contact().empty());
+  // Routine out of hours: marked, but no duty call.
+  referral.mutable_risk()->set_suspected_crime(false);
+  auto routine = DecideAt(referral, London(2026, 11, 27, 18, 0));
+  EXPECT_TRUE(routine.out_of_hours());
+  EXPECT_TRUE(routine.out_of_hours_contact().empty());
+}
+
+TEST_F(RoutingEngineAtTest, RespondByFollowsThePrioritysTarget) {
+  Referral referral;
+  referral.set_kind(ADULT_SAFEGUARDING_CONCERN);
+  referral.mutable_adult()->mutable_home_address()->set_postcode("SS1 2AB");
+  referral.mutable_risk()->set_immediate_danger(true);  // EMERGENCY: 60 minutes
+  const absl::Time received = London(2026, 11, 24, 11, 0);
+  auto decision = DecideAt(referral, received);
+  EXPECT_EQ(FromTimestamp(decision.respond_by()), received + absl::Minutes(60));
+  EXPECT_EQ(FromTimestamp(decision.received_time()), received);
+  EXPECT_FALSE(decision.postcode_data_version().empty());
+}
+
+// Routing follows triage's rules version even after a newer one is in force,
+// so one referral is judged by one rule base.
+TEST_F(RoutingEngineAtTest, RoutingUsesTheVersionTriageUsed) {
+  Referral referral;
+  referral.set_kind(SENSORY_SUPPORT);
+  referral.mutable_adult()->mutable_home_address()->set_postcode("CO2 7AB");
+  const absl::Time received = London(2026, 11, 22, 23, 59);
+  auto triage = data_->triage->Classify(referral, received);
+  ASSERT_EQ(triage.rules_version(), "2025.11-1");
+  auto decision = data_->engine->Decide(referral, triage, received, London(2026, 11, 23, 9, 0));
+  EXPECT_EQ(decision.rules_version(), "2025.11-1");
+  EXPECT_EQ(decision.queue(), "ecc-north-east");
 }
 
 }  // namespace

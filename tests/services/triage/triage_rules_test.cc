@@ -3,6 +3,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/time/time.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "tests/support/status_matchers.h"
@@ -14,12 +15,15 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using referrals::v1::Referral;
 
+// A fixed receipt time, so the rules version in force is known.
+const absl::Time kReceived = absl::FromUnixSeconds(1763900000);  // 2025-11-23
+
 class TriageRulesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    auto config = RulesConfig::LoadFile(REFERRALS_DEFAULT_RULES);
-    ASSERT_TRUE(config.ok()) << config.status();
-    rules_ = std::make_unique<TriageRules>(*config);
+    auto catalog = RulesCatalog::Load(REFERRALS_DEFAULT_RULES);
+    ASSERT_TRUE(catalog.ok()) << catalog.status();
+    rules_ = std::make_unique<TriageRules>(*catalog);
   }
 
   static Referral Of(referrals::v1::ReferralKind kind) {
@@ -40,7 +44,7 @@ class TriageRulesTest : public ::testing::Test {
 // DOMAIN.md: safeguarding follows the place of harm; where it is not known,
 // where the adult is.
 TEST_F(TriageRulesTest, SafeguardingIsDecidedByPlaceOfHarmThenResidence) {
-  auto result = rules_->Classify(Of(referrals::v1::ADULT_SAFEGUARDING_CONCERN));
+  auto result = rules_->Classify(Of(referrals::v1::ADULT_SAFEGUARDING_CONCERN), kReceived);
   EXPECT_THAT(result.location_bases(), ElementsAre(referrals::v1::LOCATION_BASIS_PLACE_OF_HARM,
                                                    referrals::v1::LOCATION_BASIS_RESIDENCE));
   EXPECT_EQ(result.priority(), referrals::v1::PRIORITY_ROUTINE);
@@ -51,14 +55,14 @@ TEST_F(TriageRulesTest, SafeguardingIsDecidedByPlaceOfHarmThenResidence) {
 TEST_F(TriageRulesTest, ResidenceKindsAreDecidedByResidence) {
   for (auto kind : {referrals::v1::COMMUNITY_EQUIPMENT, referrals::v1::SENSORY_SUPPORT,
                     referrals::v1::CARE_TECHNOLOGY}) {
-    EXPECT_THAT(rules_->Classify(Of(kind)).location_bases(),
+    EXPECT_THAT(rules_->Classify(Of(kind), kReceived).location_bases(),
                 ElementsAre(referrals::v1::LOCATION_BASIS_RESIDENCE))
         << referrals::v1::ReferralKind_Name(kind);
   }
 }
 
 TEST_F(TriageRulesTest, OrganisationalConcernIsDecidedByServiceAddress) {
-  EXPECT_THAT(rules_->Classify(Of(referrals::v1::ORGANISATIONAL_SAFEGUARDING_CONCERN))
+  EXPECT_THAT(rules_->Classify(Of(referrals::v1::ORGANISATIONAL_SAFEGUARDING_CONCERN), kReceived)
                   .location_bases(),
               ElementsAre(referrals::v1::LOCATION_BASIS_SERVICE));
 }
@@ -67,7 +71,7 @@ TEST_F(TriageRulesTest, OrganisationalConcernIsDecidedByServiceAddress) {
 TEST_F(TriageRulesTest, ImmediateDangerSignpostsEmergencyServicesAndIsEmergency) {
   Referral referral = Of(referrals::v1::ADULT_SAFEGUARDING_CONCERN);
   referral.mutable_risk()->set_immediate_danger(true);
-  auto result = rules_->Classify(referral);
+  auto result = rules_->Classify(referral, kReceived);
   EXPECT_THAT(SignpostIds(result), ElementsAre("EMERGENCY_SERVICES"));
   EXPECT_EQ(result.priority(), referrals::v1::PRIORITY_EMERGENCY);
   EXPECT_EQ(result.signposts(0).reason(), "risk.immediate_danger is set");
@@ -78,7 +82,7 @@ TEST_F(TriageRulesTest, ImmediateDangerSignpostsEmergencyServicesAndIsEmergency)
 TEST_F(TriageRulesTest, MentalHealthCrisisSignpostsNhs111AndIsUrgent) {
   Referral referral = Of(referrals::v1::COMMUNITY_EQUIPMENT);
   referral.mutable_risk()->set_mental_health_crisis(true);
-  auto result = rules_->Classify(referral);
+  auto result = rules_->Classify(referral, kReceived);
   EXPECT_THAT(SignpostIds(result), ElementsAre("MENTAL_HEALTH_CRISIS"));
   EXPECT_THAT(result.signposts(0).contact(), HasSubstr("111"));
   EXPECT_EQ(result.priority(), referrals::v1::PRIORITY_URGENT);
@@ -88,14 +92,15 @@ TEST_F(TriageRulesTest, MentalHealthCrisisSignpostsNhs111AndIsUrgent) {
 TEST_F(TriageRulesTest, SuspectedCrimeSignpostsPolice) {
   Referral referral = Of(referrals::v1::ADULT_SAFEGUARDING_CONCERN);
   referral.mutable_risk()->set_suspected_crime(true);
-  EXPECT_THAT(SignpostIds(rules_->Classify(referral)), ElementsAre("POLICE"));
+  EXPECT_THAT(SignpostIds(rules_->Classify(referral, kReceived)), ElementsAre("POLICE"));
 }
 
 // DOMAIN.md: a child at risk: children's safeguarding.
 TEST_F(TriageRulesTest, ChildAtRiskSignpostsChildrensSafeguarding) {
   Referral referral = Of(referrals::v1::ADULT_SAFEGUARDING_CONCERN);
   referral.mutable_risk()->set_child_at_risk(true);
-  EXPECT_THAT(SignpostIds(rules_->Classify(referral)), ElementsAre("CHILDRENS_SAFEGUARDING"));
+  EXPECT_THAT(SignpostIds(rules_->Classify(referral, kReceived)),
+              ElementsAre("CHILDRENS_SAFEGUARDING"));
 }
 
 TEST_F(TriageRulesTest, AllFlagsRaiseEverySignpostInRulesOrderAndTheHighestPriority) {
@@ -104,7 +109,7 @@ TEST_F(TriageRulesTest, AllFlagsRaiseEverySignpostInRulesOrderAndTheHighestPrior
   referral.mutable_risk()->set_suspected_crime(true);
   referral.mutable_risk()->set_child_at_risk(true);
   referral.mutable_risk()->set_mental_health_crisis(true);
-  auto result = rules_->Classify(referral);
+  auto result = rules_->Classify(referral, kReceived);
   EXPECT_THAT(SignpostIds(result), ElementsAre("EMERGENCY_SERVICES", "POLICE",
                                                "CHILDRENS_SAFEGUARDING", "MENTAL_HEALTH_CRISIS"));
   EXPECT_EQ(result.priority(), referrals::v1::PRIORITY_EMERGENCY);
@@ -113,8 +118,8 @@ TEST_F(TriageRulesTest, AllFlagsRaiseEverySignpostInRulesOrderAndTheHighestPrior
 }
 
 TEST_F(TriageRulesTest, ResultRecordsTheRulesVersion) {
-  auto result = rules_->Classify(Of(referrals::v1::CARE_TECHNOLOGY));
-  EXPECT_EQ(result.rules_version(), rules_->config().version());
+  auto result = rules_->Classify(Of(referrals::v1::CARE_TECHNOLOGY), kReceived);
+  EXPECT_EQ(result.rules_version(), rules_->rules().InForceAt(kReceived)->version());
   EXPECT_FALSE(result.rules_version().empty());
 }
 
