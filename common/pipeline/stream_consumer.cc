@@ -317,8 +317,12 @@ void StreamConsumer::Run() {
 }
 
 bool StreamConsumer::ProcessBatch(const std::vector<StreamEntry>& entries, bool redelivered) {
-  for (const StreamEntry& entry : entries) {
-    if (stop_.HasBeenNotified()) return true;  // the rest stay pending for a restart
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const StreamEntry& entry = entries[i];
+    if (stop_.HasBeenNotified()) {
+      ReleaseUnprocessed(entries, i);
+      return true;
+    }
     if (!entry.has_payload) {
       // Deleted or trimmed under us, or written by something else: nothing to
       // process, so dead-letter it rather than drop it silently.
@@ -381,6 +385,24 @@ bool StreamConsumer::ProcessBatch(const std::vector<StreamEntry>& entries, bool 
     return false;
   }
   return true;
+}
+
+void StreamConsumer::ReleaseUnprocessed(const std::vector<StreamEntry>& entries, size_t first) {
+  if (connection_ == nullptr || first >= entries.size()) return;
+  // XCLAIM to ourselves with IDLE set to the claim threshold: the entries
+  // stay pending (nothing is lost if this fails) but look abandoned, so a
+  // live replica's next XAUTOCLAIM pass takes them now rather than after
+  // claim_min_idle. JUSTID leaves their delivery counts alone.
+  std::vector<std::string> command = {"XCLAIM", options_.stream, options_.group,
+                                      options_.consumer, "0"};
+  for (size_t i = first; i < entries.size(); ++i) command.push_back(entries[i].id);
+  command.insert(command.end(), {"IDLE", MillisString(options_.claim_min_idle), "JUSTID"});
+  std::vector<std::string_view> argv(command.begin(), command.end());
+  absl::StatusOr<RedisReply> reply = connection_->Command(argv);
+  Log(reply.ok() ? LogLevel::kInfo : LogLevel::kWarning, "consumer_released",
+      {{"stream", options_.stream},
+       {"count", absl::StrCat(entries.size() - first)},
+       {"error", reply.ok() ? "" : std::string(reply.status().message())}});
 }
 
 absl::StatusOr<int64_t> StreamConsumer::DeliveryCount(const std::string& entry_id) {

@@ -126,7 +126,9 @@ class StreamConsumer {
 
   // Starts the reading thread.
   void Start();
-  // Finishes the entry in hand, leaves the rest pending, joins. Idempotent.
+  // Finishes the entry in hand, leaves the rest of its batch pending but
+  // marked idle (a live replica claims them on its next pass), joins.
+  // Idempotent.
   void Stop();
 
   const StreamConsumerStats& stats() const { return stats_; }
@@ -139,6 +141,9 @@ class StreamConsumer {
   // `redelivered`: the entries came from the pending scan or a claim, so
   // their delivery counts are checked before the handler sees them.
   bool ProcessBatch(const std::vector<StreamEntry>& entries, bool redelivered);
+  // On stop, marks entries[first..] (read but not processed) as idle for
+  // claim_min_idle, so a live replica claims them at once. Best effort.
+  void ReleaseUnprocessed(const std::vector<StreamEntry>& entries, size_t first);
   // The group's delivery count for one entry; 0 when it is not pending.
   absl::StatusOr<int64_t> DeliveryCount(const std::string& entry_id);
   absl::Status DeadLetter(const StreamEntry& entry, const absl::Status& reason, int64_t attempts);

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
+#include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "common/pipeline/stream_consumer.h"
 #include "common/pipeline/stream_id.h"
@@ -523,6 +524,43 @@ TEST(StreamConsumerOptionsTest, EachBadOptionIsNamed) {
     EXPECT_THAT(ValidateStreamConsumerOptions(options),
                 StatusIs(absl::StatusCode::kInvalidArgument, HasSubstr(c.name)))
         << c.name;
+  }
+}
+
+// --- Stop ----------------------------------------------------------------------
+
+// A stopping consumer finishes the entry in hand; the rest of its batch stays
+// pending (nothing lost) but is marked idle, so a live replica claims it on
+// its next pass instead of after claim_min_idle. Delivery counts unchanged.
+TEST_F(StreamMaintenanceTest, StopReleasesTheUnprocessedRestOfTheBatch) {
+  AddOld(5);
+  CreateGroup("g");
+  StreamConsumerOptions options = Options("stopping");
+  options.batch_size = 5;
+  options.claim_min_idle = absl::Seconds(60);
+  absl::Notification in_hand;
+  std::atomic<int> calls{0};
+  StreamConsumer consumer(
+      redis_options_, options, [&](RedisConnection& connection, const StreamEntry& entry) {
+        ++calls;
+        if (!in_hand.HasBeenNotified()) in_hand.Notify();
+        absl::SleepFor(absl::Milliseconds(300));  // Stop() arrives meanwhile
+        auto acked = connection.Command({"XACK", stream_, "g", entry.id});
+        return acked.ok() ? absl::OkStatus() : acked.status();
+      });
+  consumer.Start();
+  ASSERT_TRUE(in_hand.WaitForNotificationWithTimeout(absl::Seconds(10)));
+  consumer.Stop();
+  EXPECT_EQ(calls.load(), 1);
+
+  RedisReply pending = Must({"XPENDING", stream_, "g", "-", "+", "10"});
+  ASSERT_TRUE(pending.is_array());
+  ASSERT_EQ(pending.elements.size(), 4u);  // 2-0 .. 5-0
+  for (const RedisReply& row : pending.elements) {
+    ASSERT_EQ(row.elements.size(), 4u);
+    EXPECT_EQ(row.elements[1].str, "stopping");
+    EXPECT_GE(row.elements[2].integer, 59000) << row.elements[0].str;  // idle, ms
+    EXPECT_EQ(row.elements[3].integer, 1) << row.elements[0].str;      // deliveries
   }
 }
 
