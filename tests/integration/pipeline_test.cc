@@ -19,6 +19,7 @@
 #include "referrals/v1/intake_service.grpc.pb.h"
 #include "referrals/v1/routing_service.grpc.pb.h"
 #include "referrals/v1/triage_service.grpc.pb.h"
+#include "tests/support/redis_server_process.h"
 #include "tests/support/redis_test_env.h"
 #include "tests/support/service_process.h"
 #include "tests/support/status_matchers.h"
@@ -542,6 +543,44 @@ TEST(IntakeWithoutRedis, SubmitIsUnavailableAndNeverOk) {
   EXPECT_EQ(status.error_code(), grpc::StatusCode::UNAVAILABLE);
   EXPECT_THAT(status.error_message(), HasSubstr("retry with the same request_id"));
   EXPECT_TRUE(response.referral_id().empty());
+  stub.reset();
+  EXPECT_EQ(intake.Stop(), 0);
+}
+
+// Issue 5, guarantee 6: Redis out of memory (maxmemory reached, noeviction)
+// refuses the write; intake answers RESOURCE_EXHAUSTED, never OK, and the
+// same request id succeeds once there is room.
+TEST(IntakeWhenRedisIsFull, SubmitIsResourceExhaustedThenSucceedsOnRetry) {
+  testing::RedisServerProcess redis("everysec");
+  ASSERT_TRUE(redis.Start().ok());
+  auto admin = RedisConnection::Connect(redis.options());
+  ASSERT_TRUE(admin.ok()) << admin.status();
+  ServiceProcess intake(INTAKE_BINARY, {"--redis=" + redis.url()},
+                        absl::StrCat(::testing::TempDir(), "/intake-full-redis.log"));
+  ASSERT_TRUE(intake.Start().ok());
+  auto stub = referrals::v1::IntakeService::NewStub(testing::TestChannel(intake.address()));
+  referrals::v1::SubmitReferralRequest request;
+  *request.mutable_referral() =
+      MakeReferral(referrals::v1::COMMUNITY_EQUIPMENT, "CO2 7AB", "full-redis-1");
+
+  ASSERT_TRUE((*admin)->Command({"CONFIG", "SET", "maxmemory-policy", "noeviction"}).ok());
+  ASSERT_TRUE((*admin)->Command({"CONFIG", "SET", "maxmemory", "1"}).ok());
+  {
+    grpc::ClientContext context;
+    referrals::v1::SubmitReferralResponse response;
+    grpc::Status status = stub->SubmitReferral(&context, request, &response);
+    EXPECT_EQ(status.error_code(), grpc::StatusCode::RESOURCE_EXHAUSTED) << status.error_message();
+    EXPECT_TRUE(response.referral_id().empty());
+  }
+  auto keys = (*admin)->Command({"DBSIZE"});
+  ASSERT_TRUE(keys.ok());
+  EXPECT_EQ(keys->integer, 0);  // nothing half stored
+
+  ASSERT_TRUE((*admin)->Command({"CONFIG", "SET", "maxmemory", "0"}).ok());
+  grpc::ClientContext context;
+  referrals::v1::SubmitReferralResponse response;
+  ASSERT_TRUE(stub->SubmitReferral(&context, request, &response).ok());
+  EXPECT_FALSE(response.referral_id().empty());
   stub.reset();
   EXPECT_EQ(intake.Stop(), 0);
 }
