@@ -4,12 +4,19 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdlib>
+#include <iostream>
+
 #include <filesystem>
 #include <fstream>
 #include <map>
 #include <set>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_format.h"
+#include "absl/strings/str_split.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "services/routing/routing_data.h"
@@ -184,6 +191,87 @@ TEST_F(LocationResolverUnitDataTest, SectorFallbackIsNeverTerminated) {
   EXPECT_EQ(resolution->level(), referrals::v1::RESOLUTION_LEVEL_SECTOR);
   EXPECT_EQ(resolution->outcome(), referrals::v1::LOCATION_OUTCOME_SPLIT);
   EXPECT_FALSE(resolution->terminated());
+}
+
+// Issue 4: every unit of the real Code-Point release, resolved from the
+// committed sector table alone, is never placed in a wrong authority or
+// locality: right, or manual triage (split or unknown sector). Prints the
+// manual-triage share.
+TEST(LocationResolverRealData, SectorModeNeverPlacesAUnitWrongly) {
+  const char* codepoint_dir = std::getenv("REFERRALS_CODEPOINT_DIR");
+  if (codepoint_dir == nullptr || *codepoint_dir == '\0') {
+    GTEST_SKIP() << "set REFERRALS_CODEPOINT_DIR to an OS Code-Point Open directory "
+                    "(e.g. /work/shared/data/codepoint-open-2025.4) to run this test";
+  }
+  RoutingDataPaths sector_paths{REFERRALS_DEFAULT_RULES, REFERRALS_DEFAULT_SECTORS, "",
+                                REFERRALS_DEFAULT_AUTHORITIES};
+  ASSERT_OK_AND_ASSIGN(RoutingData sectors, LoadRoutingData(sector_paths));
+  RoutingDataPaths unit_paths = sector_paths;
+  unit_paths.postcode_data = codepoint_dir;
+  ASSERT_OK_AND_ASSIGN(RoutingData units, LoadRoutingData(unit_paths));
+  const RulesConfig& rules = *sectors.config;
+
+  int64_t checked = 0, right = 0, manual = 0, wrong = 0, out_of_area = 0;
+  int64_t ours = 0, ours_manual = 0;  // units in the three authorities
+  for (const std::string& file : units.engine->resolver().directory().load_report().files_read) {
+    if (file == REFERRALS_DEFAULT_SECTORS) continue;
+    std::ifstream in(file);
+    std::string line;
+    while (std::getline(in, line)) {
+      std::vector<std::string> fields = absl::StrSplit(line, ',');
+      if (fields.size() != 10) continue;
+      for (std::string& field : fields) field = std::string(absl::StripAsciiWhitespace(field));
+      for (std::string& field : fields) {
+        if (field.size() >= 2 && field.front() == '"') field = field.substr(1, field.size() - 2);
+      }
+      const std::string& district = fields[8];
+      if (district.empty()) continue;  // no grid reference: no district to compare with
+      ++checked;
+      const auto* authority = rules.AuthorityForDistrict(district);
+      const auto* locality = rules.LocalityForDistrict(district);
+      ours += authority != nullptr;
+      absl::StatusOr<referrals::v1::LocationResolution> got =
+          sectors.engine->resolver().Resolve(fields[0]);
+      ASSERT_TRUE(got.ok()) << got.status();
+      switch (got->outcome()) {
+        case referrals::v1::LOCATION_OUTCOME_IN_AREA:
+          if (authority != nullptr && got->authority_id() == authority->id() &&
+              got->locality_id() == (locality ? locality->id() : "")) {
+            ++right;
+          } else {
+            ++wrong;
+            ADD_FAILURE() << "unit in district " << district << " placed in "
+                          << got->authority_id() << "/" << got->locality_id();
+          }
+          break;
+        case referrals::v1::LOCATION_OUTCOME_OUT_OF_AREA:
+          if (authority == nullptr) {
+            ++right;
+            ++out_of_area;
+          } else {
+            ++wrong;
+            ADD_FAILURE() << "unit in " << authority->id() << " district " << district
+                          << " called out of area";
+          }
+          break;
+        default:  // split or unknown sector: manual triage, never a guess
+          ++manual;
+          ours_manual += authority != nullptr;
+      }
+    }
+  }
+  std::cout << "[sector mode] units checked " << checked << ", right " << right
+            << " (of which out of area " << out_of_area << "), manual triage " << manual << " ("
+            << absl::StrFormat("%.2f", 100.0 * static_cast<double>(manual) /
+                                           static_cast<double>(std::max<int64_t>(checked, 1)))
+            << "%), wrong " << wrong << "; of the " << ours
+            << " units in Essex, Southend and Thurrock, manual triage " << ours_manual << " ("
+            << absl::StrFormat("%.2f", 100.0 * static_cast<double>(ours_manual) /
+                                           static_cast<double>(std::max<int64_t>(ours, 1)))
+            << "%)\n";
+  EXPECT_GT(checked, 100000);
+  EXPECT_EQ(wrong, 0);
+  EXPECT_EQ(right + manual, checked);
 }
 
 }  // namespace
