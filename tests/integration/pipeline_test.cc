@@ -207,7 +207,7 @@ TEST_F(PipelineTest, SafeguardingHarmInSouthendByChelmsfordProviderLandsOnSouthe
   EXPECT_THAT(QueueIds("ecc-mid"), IsEmpty());
 }
 
-TEST_F(PipelineTest, EquipmentForColchesterResidentLandsOnEccNorthEast) {
+TEST_F(PipelineTest, EquipmentForColchesterResidentLandsOnIcels) {
   const std::string id =
       SubmitOk(MakeReferral(referrals::v1::COMMUNITY_EQUIPMENT, "CO2 7AB", "equipment-1"));
   referrals::v1::ReferralRecord record = WaitUntilRouted(id);
