@@ -22,6 +22,9 @@ class Keys {
   // ReferralRouted event as on the queue, whose decision lists them in
   // to_be_informed. Their teams watch this stream.
   std::string NotificationsStream() const { return prefix_ + "stream:notifications"; }
+  // Counts kept with the stage commits (field -> count), e.g.
+  // "signpost:POLICE"; see StageCommit::counters.
+  std::string Counters() const { return prefix_ + "counters"; }
   // An audit entry for every dead letter replayed (see dead_letter_store.h).
   std::string ReplayedStream() const { return prefix_ + "stream:replayed"; }
   // One stream per destination queue.

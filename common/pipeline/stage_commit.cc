@@ -8,10 +8,11 @@ namespace referrals {
 namespace {
 
 // KEYS[1] record hash, KEYS[2] history list, KEYS[3] input stream,
-// KEYS[4..] output streams.
+// KEYS[4 .. 3+n] the n output streams, KEYS[4+n] the counters hash.
 // ARGV[1] group, ARGV[2] entry id, ARGV[3] done-marker field, ARGV[4] status,
 // ARGV[5] history entry, ARGV[6] record field, ARGV[7] record value,
-// ARGV[8] referral id, ARGV[9..] one payload per output stream.
+// ARGV[8] referral id, ARGV[9] n, ARGV[10 .. 9+n] one payload per output
+// stream, ARGV[10+n ..] counter fields to increment by one.
 constexpr char kCommitScript[] = R"lua(
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return -1
@@ -20,8 +21,12 @@ if redis.call('HSETNX', KEYS[1], ARGV[3], ARGV[2]) == 0 then
   redis.call('XACK', KEYS[3], ARGV[1], ARGV[2])
   return 0
 end
-for i = 4, #KEYS do
-  redis.call('XADD', KEYS[i], '*', 'referral_id', ARGV[8], 'event', ARGV[i + 5])
+local n = tonumber(ARGV[9])
+for i = 1, n do
+  redis.call('XADD', KEYS[3 + i], '*', 'referral_id', ARGV[8], 'event', ARGV[9 + i])
+end
+for i = 10 + n, #ARGV do
+  redis.call('HINCRBY', KEYS[4 + n], ARGV[i], 1)
 end
 redis.call('HSET', KEYS[1], 'status', ARGV[4], ARGV[6], ARGV[7])
 redis.call('RPUSH', KEYS[2], ARGV[5])
@@ -48,10 +53,15 @@ absl::StatusOr<CommitResult> CommitStage(RedisConnection& connection, const Keys
                                         done_field,           status,
                                         commit.history_entry, commit.record_field,
                                         commit.record_value,  commit.referral_id};
+  const std::string output_count = absl::StrCat(commit.outputs.size());
+  args.push_back(output_count);
   for (const StageOutput& output : commit.outputs) {
     script_keys.push_back(output.stream);
     args.push_back(output.payload);
   }
+  const std::string counters_key = keys.Counters();
+  script_keys.push_back(counters_key);
+  for (const std::string& counter : commit.counters) args.push_back(counter);
   absl::StatusOr<RedisReply> reply = CommitScript().Run(connection, script_keys, args);
   if (!reply.ok()) return reply.status();
   if (reply->type != RedisReply::Type::kInteger) {

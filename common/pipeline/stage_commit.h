@@ -35,6 +35,9 @@ struct StageCommit {
   std::string record_value;    // serialized result stored in the record
   std::string history_entry;   // serialized StageEntry
   std::vector<StageOutput> outputs;
+  // Fields of the counters hash (Keys::Counters) to increment by one, e.g.
+  // "signpost:POLICE": counted once per referral, with the commit.
+  std::vector<std::string> counters;
 };
 
 enum class CommitResult {

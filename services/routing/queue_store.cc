@@ -87,4 +87,18 @@ absl::StatusOr<std::string> QueueStore::NewestId(RedisConnection& connection,
   return entries.empty() ? std::string("0-0") : entries[0].id;
 }
 
+absl::StatusOr<std::map<std::string, int64_t>> QueueStore::Counters(
+    RedisConnection& connection) const {
+  absl::StatusOr<RedisReply> reply = connection.Command({"HGETALL", keys_.Counters()});
+  if (!reply.ok()) return reply.status();
+  std::map<std::string, int64_t> counters;
+  for (size_t i = 0; i + 1 < reply->elements.size(); i += 2) {
+    int64_t value = 0;
+    if (absl::SimpleAtoi(reply->elements[i + 1].str, &value)) {
+      counters[reply->elements[i].str] = value;
+    }
+  }
+  return counters;
+}
+
 }  // namespace referrals

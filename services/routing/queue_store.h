@@ -3,6 +3,8 @@
 #ifndef SERVICES_ROUTING_QUEUE_STORE_H_
 #define SERVICES_ROUTING_QUEUE_STORE_H_
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -36,6 +38,10 @@ class QueueStore {
                                                const std::string& queue,
                                                const std::string& after_id, absl::Duration block,
                                                int count) const;
+
+  // The running totals the routing commits keep (Keys::Counters), e.g.
+  // {"signpost:POLICE": 12}. Errors: Redis errors.
+  absl::StatusOr<std::map<std::string, int64_t>> Counters(RedisConnection& connection) const;
 
   // The id of the newest entry on `queue`, or "0-0" when it is empty.
   absl::StatusOr<std::string> NewestId(RedisConnection& connection,

@@ -235,6 +235,12 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::ListQueues(
       return;
     }
     for (auto& queue : *queues) *response->add_queues() = std::move(queue);
+    absl::StatusOr<std::map<std::string, int64_t>> counters = queues_->Counters(**connection);
+    if (!counters.ok()) {
+      reactor->Finish(grpc::Status(grpc::StatusCode::UNAVAILABLE, "the queue store is unavailable"));
+      return;
+    }
+    for (const auto& [name, value] : *counters) (*response->mutable_counters())[name] = value;
     reactor->Finish(grpc::Status::OK);
   });
   return reactor;

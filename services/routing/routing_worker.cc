@@ -87,6 +87,12 @@ absl::Status RoutingWorker::Handle(RedisConnection& connection, const StreamEntr
   if (!decision.to_be_informed().empty()) {
     commit.outputs.push_back({keys_.NotificationsStream(), routed_bytes});
   }
+  // Signposts are obligations: each raised one is counted, once per referral.
+  for (const referrals::v1::Signpost& signpost : decision.signposts()) {
+    commit.counters.push_back(absl::StrCat("signpost:", signpost.id()));
+  }
+  commit.counters.push_back(
+      absl::StrCat("outcome:", referrals::v1::RoutingOutcome_Name(decision.outcome())));
 
   absl::StatusOr<CommitResult> committed = CommitStage(connection, keys_, commit);
   if (!committed.ok()) return committed.status();

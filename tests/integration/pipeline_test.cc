@@ -329,6 +329,18 @@ TEST_F(PipelineTest, RiskFlagsAddSignpostsAndRaisePriority) {
   EXPECT_THAT(signposts, ElementsAre("EMERGENCY_SERVICES", "CHILDRENS_SAFEGUARDING"));
   // The children's front door is Thurrock's own.
   EXPECT_THAT(record.decision().signposts(1).contact(), HasSubstr("01375 652802"));
+  // Harm in Thurrock, home in Basildon: Essex is to be informed.
+  ASSERT_EQ(record.decision().to_be_informed_size(), 1);
+  EXPECT_EQ(record.decision().to_be_informed(0).authority_id(), "ESSEX");
+
+  // Signposts are counted, once per referral, even if the entry is replayed.
+  grpc::ClientContext context;
+  referrals::v1::ListQueuesResponse queues;
+  ASSERT_TRUE(routing_stub_->ListQueues(&context, {}, &queues).ok());
+  EXPECT_EQ(queues.counters().at("signpost:EMERGENCY_SERVICES"), 1);
+  EXPECT_EQ(queues.counters().at("signpost:CHILDRENS_SAFEGUARDING"), 1);
+  EXPECT_EQ(queues.counters().at("outcome:ROUTING_OUTCOME_TEAM"), 1);
+  EXPECT_EQ(queues.counters().count("signpost:POLICE"), 0u);
 }
 
 TEST_F(PipelineTest, DryRunRpcsStoreNothing) {

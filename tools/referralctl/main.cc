@@ -22,6 +22,7 @@
 #include <fstream>
 #include <iostream>
 #include <sstream>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -241,6 +242,14 @@ int Queues() {
         "%-34s %-10s %6d  %s\n", queue.queue(),
         queue.authority_id().empty() ? "-" : queue.authority_id(), queue.depth(),
         queue.depth() == 0 ? "-" : absl::FormatDuration(absl::Trunc(age, absl::Milliseconds(100))));
+  }
+  if (!response.counters().empty()) {
+    // Sorted, so the output is stable.
+    std::map<std::string, int64_t> counters(response.counters().begin(), response.counters().end());
+    std::cout << "\nTOTALS (signposts raised, outcomes)\n";
+    for (const auto& [name, value] : counters) {
+      std::cout << absl::StrFormat("%-34s %6d\n", name, value);
+    }
   }
   return 0;
 }

@@ -49,6 +49,8 @@ class StageCommitTest : public ::testing::Test {
     commit.record_value = "result";
     commit.history_entry = "step";
     commit.outputs.push_back({keys_.TriagedStream(), "payload"});
+    commit.outputs.push_back({keys_.RoutedStream(), "payload"});
+    commit.counters = {"signpost:POLICE", "outcome:TEAM"};
     return commit;
   }
 
@@ -68,7 +70,10 @@ TEST_F(StageCommitTest, CommitWritesOutputsRecordHistoryAndAcks) {
   ASSERT_THAT(result, IsOk());
   EXPECT_EQ(*result, CommitResult::kCommitted);
   EXPECT_EQ(Integer({"XLEN", keys_.TriagedStream()}), 1);
+  EXPECT_EQ(Integer({"XLEN", keys_.RoutedStream()}), 1);
   EXPECT_EQ(Integer({"LLEN", keys_.History("R-1")}), 1);
+  auto police = redis_->Command({"HGET", keys_.Counters(), "signpost:POLICE"});
+  EXPECT_EQ(police->str, "1");
   auto status = redis_->Command({"HGET", keys_.Referral("R-1"), "status"});
   EXPECT_EQ(status->str, "2");
   auto pending = redis_->Command({"XPENDING", keys_.SubmittedStream(), "triage"});
@@ -87,6 +92,8 @@ TEST_F(StageCommitTest, SecondCommitForTheSameReferralWritesNothing) {
   EXPECT_EQ(*result, CommitResult::kAlreadyCommitted);
   EXPECT_EQ(Integer({"XLEN", keys_.TriagedStream()}), 1);
   EXPECT_EQ(Integer({"LLEN", keys_.History("R-2")}), 1);
+  auto counted = redis_->Command({"HGET", keys_.Counters(), "outcome:TEAM"});
+  EXPECT_EQ(counted->str, "1");  // counted once, not per delivery
   auto pending = redis_->Command({"XPENDING", keys_.SubmittedStream(), "triage"});
   EXPECT_EQ(pending->elements[0].integer, 0);
 }
