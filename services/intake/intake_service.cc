@@ -49,7 +49,9 @@ grpc::ServerUnaryReactor* IntakeServiceImpl::SubmitReferral(
     grpc::CallbackServerContext* context, const referrals::v1::SubmitReferralRequest* request,
     referrals::v1::SubmitReferralResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  const absl::Time now = clock_();
+  // Whole microseconds, as the record stores it: the events and the record
+  // must carry the same receipt time, or decisions cannot be reproduced.
+  const absl::Time now = absl::FromUnixMicros(absl::ToUnixMicros(clock_()));
   FieldViolations violations = request->has_referral()
                                    ? ValidateReferral(request->referral(),
                                                       absl::ToCivilDay(now, london_), "referral",

@@ -10,13 +10,18 @@
 //   referralctl dlq replay ID...       put dead letters back on their streams
 //   referralctl explain FILE.json      triage and route offline, no services
 //   referralctl resolve POSTCODE...    resolve postcodes offline [--json]
+//   referralctl replay [FILE.json...]  what another rules or postcode data
+//                                      version would change (see replay.h)
 //
 // explain and resolve read unit-level postcode data (ONSPD, NSPL or
 // Code-Point Open) from --postcode_data, else $REFERRALS_POSTCODE_DATA, as
 // the routing service does.
 // Online commands talk to the services at --intake / --routing (or
 // $REFERRALS_INTAKE / $REFERRALS_ROUTING); offline ones read the same rule
-// and postcode files the services load.
+// and postcode files the services load. `replay` without files reads the
+// stored referrals from Redis (--redis or $REDIS_URL, --redis_prefix), as the
+// services do.
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
@@ -39,11 +44,13 @@
 #include "absl/time/time.h"
 #include "common/domain/referral_validator.h"
 #include "common/service/grpc_status.h"
+#include "common/service/service_flags.h"
 #include "google/protobuf/util/json_util.h"
 #include "referrals/v1/intake_service.grpc.pb.h"
 #include "referrals/v1/routing_service.grpc.pb.h"
 #include "services/routing/routing_data.h"
 #include "tools/referralctl/decision_printer.h"
+#include "tools/referralctl/replay.h"
 
 ABSL_FLAG(std::string, intake, "", "intake address; default $REFERRALS_INTAKE or 127.0.0.1:50051");
 ABSL_FLAG(std::string, routing, "",
@@ -57,17 +64,25 @@ ABSL_FLAG(bool, from_start, false, "watch: print the whole queue first, then new
 ABSL_FLAG(int, page_size, 0, "dlq list: dead letters per page (1..1000; 0: the service's default)");
 ABSL_FLAG(std::string, page_token, "", "dlq list: the page token the previous page printed");
 ABSL_FLAG(std::string, rules, REFERRALS_DEFAULT_RULES,
-          "explain/resolve: rules file, or a directory of them (one per version)");
+          "explain/resolve: rules file, or a directory of them (one per version); replay: the "
+          "new rules");
 ABSL_FLAG(std::string, as_at, "",
-          "explain: decide as if received at this time (RFC 3339, e.g. 2026-11-27T18:00:00Z); "
-          "default now");
+          "explain, replay of files: decide as if received at this time (RFC 3339, e.g. "
+          "2026-11-27T18:00:00Z); default now");
 ABSL_FLAG(std::string, postcode_sectors, REFERRALS_DEFAULT_SECTORS,
-          "explain/resolve: the sector table");
+          "explain/resolve: the sector table; replay: the new one");
 ABSL_FLAG(std::string, postcode_data, "",
           "explain/resolve: unit-level postcode data (ONSPD, NSPL or OS Code-Point Open; a "
-          "file or directory); default $REFERRALS_POSTCODE_DATA; without it, sector level only");
+          "file or directory); default $REFERRALS_POSTCODE_DATA; without it, sector level only; "
+          "replay: the new data");
 ABSL_FLAG(std::string, local_authorities, REFERRALS_DEFAULT_AUTHORITIES,
-          "explain/resolve: the GSS district table");
+          "explain/resolve/replay: the GSS district table");
+ABSL_FLAG(std::string, old_rules, "",
+          "replay of files: the old rules (file or directory); default the default --rules");
+ABSL_FLAG(std::string, old_postcode_sectors, "",
+          "replay of files: the old sector table; default the default --postcode_sectors");
+ABSL_FLAG(std::string, old_postcode_data, "",
+          "replay of files: the old unit-level postcode data; default $REFERRALS_POSTCODE_DATA");
 
 namespace referrals {
 namespace {
@@ -425,6 +440,55 @@ int Resolve(const std::vector<char*>& args) {
   return failures == 0 ? 0 : 1;
 }
 
+// Re-decides referrals with the --rules / --postcode_* data and prints what
+// would change (replay.h). Files are decided twice, with the old data (the
+// defaults, or --old_*) and the new, at --as_at; without files the stored
+// referrals are, against their stored decisions, at their receipt times.
+int Replay(const std::vector<char*>& args) {
+  const bool stored = args.empty();
+  ReplayOptions options;
+  options.new_paths.rules = absl::GetFlag(FLAGS_rules);
+  options.new_paths.postcode_sectors = absl::GetFlag(FLAGS_postcode_sectors);
+  options.new_paths.postcode_data = PostcodeDataPath(absl::GetFlag(FLAGS_postcode_data));
+  options.new_paths.local_authorities = absl::GetFlag(FLAGS_local_authorities);
+  const std::string old_rules = absl::GetFlag(FLAGS_old_rules);
+  const std::string old_sectors = absl::GetFlag(FLAGS_old_postcode_sectors);
+  const std::string old_data = absl::GetFlag(FLAGS_old_postcode_data);
+  options.old_paths.rules = old_rules.empty() ? REFERRALS_DEFAULT_RULES : old_rules;
+  options.old_paths.postcode_sectors =
+      old_sectors.empty() ? REFERRALS_DEFAULT_SECTORS : old_sectors;
+  options.old_paths.postcode_data = PostcodeDataPath(old_data);
+  options.old_paths.local_authorities = absl::GetFlag(FLAGS_local_authorities);
+  const std::string as_at = absl::GetFlag(FLAGS_as_at);
+  if (stored && (!as_at.empty() || !old_rules.empty() || !old_sectors.empty() ||
+                 !old_data.empty())) {
+    std::cerr << "replay: --as_at and --old_* apply to files only; stored referrals are compared "
+                 "with their stored decisions, at their receipt times\n";
+    return 2;
+  }
+  if (!as_at.empty()) {
+    absl::Time received;
+    std::string error;
+    if (!absl::ParseTime(absl::RFC3339_full, as_at, &received, &error)) {
+      std::cerr << "--as_at: not an RFC 3339 time (e.g. 2026-11-27T18:00:00Z): " << error << "\n";
+      return 2;
+    }
+    options.as_at = received;
+  }
+  for (const char* file : args) options.files.push_back(file);
+  if (stored) {
+    absl::StatusOr<RedisOptions> redis = RedisOptionsFromFlags();
+    if (!redis.ok()) {
+      std::cerr << "--redis: " << redis.status().message() << "\n";
+      return 2;
+    }
+    options.redis = *redis;
+    options.redis_prefix = absl::GetFlag(FLAGS_redis_prefix);
+    std::signal(SIGPIPE, SIG_IGN);  // hiredis writes with write(2)
+  }
+  return RunReplay(options, std::cout, std::cerr);
+}
+
 }  // namespace
 }  // namespace referrals
 
@@ -434,7 +498,10 @@ int main(int argc, char** argv) {
       "  submit FILE.json | get ID [--wait_seconds N] | queues | watch QUEUE | health |\n"
       "  dlq list [--page_size N] [--page_token T] | dlq replay ID... |\n"
       "  explain FILE.json... [--postcode_data PATH] |\n"
-      "  resolve POSTCODE... [--json] [--postcode_data PATH]");
+      "  resolve POSTCODE... [--json] [--postcode_data PATH] |\n"
+      "  replay --rules NEW [--postcode_data NEW_UNITS] [--postcode_sectors NEW]\n"
+      "         [FILE.json... [--as_at T] [--old_rules R] [--old_postcode_data D]]\n"
+      "         (no files: the stored referrals at --redis / $REDIS_URL, --redis_prefix)");
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   if (positional.size() < 2) {
     std::cerr << absl::ProgramUsageMessage() << "\n";
@@ -451,6 +518,7 @@ int main(int argc, char** argv) {
   if (command == "dlq") return DeadLetters(args);
   if (command == "explain") return Explain(args);
   if (command == "resolve") return Resolve(args);
+  if (command == "replay") return Replay(args);
   std::cerr << "unknown command " << command << "\n" << absl::ProgramUsageMessage() << "\n";
   return 2;
 }
