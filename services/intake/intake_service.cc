@@ -40,8 +40,13 @@ std::string CorrelationIdFor(const grpc::CallbackServerContext& context) {
 }
 
 IntakeServiceImpl::IntakeServiceImpl(const ReferralStore* store, RedisWorkerPool* pool,
-                                     std::function<absl::Time()> clock, ReferralLimits limits)
-    : store_(store), pool_(pool), clock_(std::move(clock)), limits_(limits) {
+                                     std::function<absl::Time()> clock, ReferralLimits limits,
+                                     std::shared_ptr<const TriageRules> triage)
+    : store_(store),
+      pool_(pool),
+      clock_(std::move(clock)),
+      limits_(limits),
+      triage_(std::move(triage)) {
   if (!absl::LoadTimeZone("Europe/London", &london_)) london_ = absl::UTCTimeZone();
 }
 
@@ -87,6 +92,12 @@ grpc::ServerUnaryReactor* IntakeServiceImpl::SubmitReferral(
     response->set_status(outcome->status);
     *response->mutable_received_time() = ToTimestamp(outcome->received_time);
     response->set_correlation_id(outcome->correlation_id);
+    if (triage_ != nullptr) {
+      // Pure and fast; the same rules version triage will use (receipt time).
+      referrals::v1::TriageResult triaged =
+          triage_->Classify(referral.referral, outcome->received_time);
+      *response->mutable_signposts() = triaged.signposts();
+    }
     Log(LogLevel::kInfo, outcome->duplicate ? "referral_duplicate" : "referral_accepted",
         {{"referral_id", outcome->referral_id},
          {"correlation_id", outcome->correlation_id},

@@ -10,16 +10,21 @@
 #include "common/service/redis_worker_pool.h"
 #include "referrals/v1/intake_service.grpc.pb.h"
 #include "services/intake/referral_store.h"
+#include "services/triage/triage_rules.h"
 
 namespace referrals {
 
 class IntakeServiceImpl final : public referrals::v1::IntakeService::CallbackService {
  public:
   // `store` and `pool` are not owned and must outlive the service.
-  // `clock` gives the current time (tests may fix it).
+  // `clock` gives the current time (tests may fix it). `triage`, when set,
+  // gives the signposts returned with an accepted referral at once (the
+  // referrer must be told to call 999 now, not after routing); their
+  // contacts are the defaults, routing fills in the authority's own.
   IntakeServiceImpl(const ReferralStore* store, RedisWorkerPool* pool,
                     std::function<absl::Time()> clock = absl::Now,
-                    ReferralLimits limits = ReferralLimits());
+                    ReferralLimits limits = ReferralLimits(),
+                    std::shared_ptr<const TriageRules> triage = nullptr);
 
   grpc::ServerUnaryReactor* SubmitReferral(
       grpc::CallbackServerContext* context,
@@ -35,6 +40,7 @@ class IntakeServiceImpl final : public referrals::v1::IntakeService::CallbackSer
   RedisWorkerPool* pool_;
   std::function<absl::Time()> clock_;
   ReferralLimits limits_;
+  std::shared_ptr<const TriageRules> triage_;
   absl::TimeZone london_;
 };
 

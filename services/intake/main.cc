@@ -15,8 +15,11 @@
 #include "common/service/signals.h"
 #include "services/intake/intake_service.h"
 #include "services/intake/referral_store.h"
+#include "services/triage/triage_rules.h"
 
 ABSL_FLAG(int, redis_workers, 4, "threads (each with a Redis connection) that store referrals");
+ABSL_FLAG(std::string, rules, REFERRALS_DEFAULT_RULES,
+          "rules (file or directory of versions): the signposts returned on submission");
 
 int main(int argc, char** argv) {
   using namespace referrals;
@@ -30,9 +33,17 @@ int main(int argc, char** argv) {
     return 2;
   }
 
+  absl::StatusOr<std::shared_ptr<const RulesCatalog>> catalog =
+      RulesCatalog::Load(absl::GetFlag(FLAGS_rules));
+  if (!catalog.ok()) {
+    Log(LogLevel::kError, "rules_invalid", {{"error", std::string(catalog.status().message())}});
+    return 2;
+  }
+
   ReferralStore store{Keys(absl::GetFlag(FLAGS_redis_prefix))};
   RedisWorkerPool pool(*redis, absl::GetFlag(FLAGS_redis_workers));
-  IntakeServiceImpl service(&store, &pool);
+  IntakeServiceImpl service(&store, &pool, absl::Now, ReferralLimits(),
+                            std::make_shared<const TriageRules>(*catalog));
 
   absl::StatusOr<StartedServer> started = StartGrpcServer(absl::GetFlag(FLAGS_listen), {&service});
   if (!started.ok()) {

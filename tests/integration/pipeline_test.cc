@@ -320,7 +320,13 @@ TEST_F(PipelineTest, RiskFlagsAddSignpostsAndRaisePriority) {
   referral.mutable_harm_location()->mutable_address()->set_postcode("RM17 6AB");
   referral.mutable_risk()->set_immediate_danger(true);
   referral.mutable_risk()->set_child_at_risk(true);
-  const std::string id = SubmitOk(referral);
+  // The referrer is told at once what to do, before routing.
+  referrals::v1::SubmitReferralResponse submitted;
+  ASSERT_TRUE(Submit(referral, &submitted).ok());
+  std::vector<std::string> told;
+  for (const auto& signpost : submitted.signposts()) told.push_back(signpost.id());
+  EXPECT_THAT(told, ElementsAre("EMERGENCY_SERVICES", "CHILDRENS_SAFEGUARDING"));
+  const std::string id = submitted.referral_id();
   referrals::v1::ReferralRecord record = WaitUntilRouted(id);
   EXPECT_EQ(record.decision().queue(), "thurrock-first");
   EXPECT_EQ(record.decision().priority(), referrals::v1::PRIORITY_EMERGENCY);

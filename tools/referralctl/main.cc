@@ -168,6 +168,10 @@ int Submit(const std::vector<char*>& args) {
   std::cout << response.referral_id() << (response.duplicate() ? "  (duplicate request id)" : "")
             << "  " << referrals::v1::ReferralStatus_Name(response.status()) << "  correlation "
             << response.correlation_id() << "\n";
+  for (const auto& signpost : response.signposts()) {
+    std::cout << "  Signpost now: " << signpost.name() << ": " << signpost.contact() << " ("
+              << signpost.reason() << ")\n";
+  }
   return 0;
 }
 
