@@ -1,5 +1,9 @@
 #include "common/pipeline/stage_commit.h"
 
+#include <deque>
+#include <string_view>
+#include <utility>
+
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "common/redis/redis_script.h"
@@ -7,31 +11,44 @@
 namespace referrals {
 namespace {
 
-// KEYS[1] record hash, KEYS[2] history list, KEYS[3] input stream,
-// KEYS[4 .. 3+n] the n output streams, KEYS[4+n] the counters hash.
-// ARGV[1] group, ARGV[2] entry id, ARGV[3] done-marker field, ARGV[4] status,
-// ARGV[5] history entry, ARGV[6] record field, ARGV[7] record value,
-// ARGV[8] referral id, ARGV[9] n, ARGV[10 .. 9+n] one payload per output
-// stream, ARGV[10+n ..] counter fields to increment by one.
+// KEYS[1] the counters hash, then for each commit: its record hash, history
+// list, input stream and its n output streams.
+// ARGV[1] the number of commits, then for each commit: group, entry id,
+// done-marker field, status, history entry, record field, record value,
+// referral id, n, one payload per output stream, the number of counter
+// fields m, and the m counter fields to increment by one.
+// Returns one integer per commit: 1 committed, 0 already committed, -1 no
+// record.
 constexpr char kCommitScript[] = R"lua(
-if redis.call('EXISTS', KEYS[1]) == 0 then
-  return -1
+local results = {}
+local k = 2
+local a = 2
+for c = 1, tonumber(ARGV[1]) do
+  local record, history, input = KEYS[k], KEYS[k + 1], KEYS[k + 2]
+  local group, entry = ARGV[a], ARGV[a + 1]
+  local n = tonumber(ARGV[a + 8])
+  local m = tonumber(ARGV[a + 9 + n])
+  if redis.call('EXISTS', record) == 0 then
+    results[c] = -1
+  elseif redis.call('HSETNX', record, ARGV[a + 2], entry) == 0 then
+    redis.call('XACK', input, group, entry)
+    results[c] = 0
+  else
+    for i = 1, n do
+      redis.call('XADD', KEYS[k + 2 + i], '*', 'referral_id', ARGV[a + 7], 'event', ARGV[a + 8 + i])
+    end
+    for i = 1, m do
+      redis.call('HINCRBY', KEYS[1], ARGV[a + 9 + n + i], 1)
+    end
+    redis.call('HSET', record, 'status', ARGV[a + 3], ARGV[a + 5], ARGV[a + 6])
+    redis.call('RPUSH', history, ARGV[a + 4])
+    redis.call('XACK', input, group, entry)
+    results[c] = 1
+  end
+  k = k + 3 + n
+  a = a + 10 + n + m
 end
-if redis.call('HSETNX', KEYS[1], ARGV[3], ARGV[2]) == 0 then
-  redis.call('XACK', KEYS[3], ARGV[1], ARGV[2])
-  return 0
-end
-local n = tonumber(ARGV[9])
-for i = 1, n do
-  redis.call('XADD', KEYS[3 + i], '*', 'referral_id', ARGV[8], 'event', ARGV[9 + i])
-end
-for i = 10 + n, #ARGV do
-  redis.call('HINCRBY', KEYS[4 + n], ARGV[i], 1)
-end
-redis.call('HSET', KEYS[1], 'status', ARGV[4], ARGV[6], ARGV[7])
-redis.call('RPUSH', KEYS[2], ARGV[5])
-redis.call('XACK', KEYS[3], ARGV[1], ARGV[2])
-return 1
+return results
 )lua";
 
 const RedisScript& CommitScript() {
@@ -41,41 +58,64 @@ const RedisScript& CommitScript() {
 
 }  // namespace
 
-absl::StatusOr<CommitResult> CommitStage(RedisConnection& connection, const Keys& keys,
-                                         const StageCommit& commit) {
-  const std::string record_key = keys.Referral(commit.referral_id);
-  const std::string history_key = keys.History(commit.referral_id);
-  const std::string done_field = absl::StrCat("done:", commit.stage);
-  const std::string status = absl::StrCat(commit.status);
+absl::StatusOr<std::vector<absl::StatusOr<CommitResult>>> CommitStages(
+    RedisConnection& connection, const Keys& keys, absl::Span<const StageCommit> commits) {
+  std::vector<absl::StatusOr<CommitResult>> results;
+  if (commits.empty()) return results;
 
-  std::vector<std::string_view> script_keys = {record_key, history_key, commit.input_stream};
-  std::vector<std::string_view> args = {commit.group,         commit.entry_id,
-                                        done_field,           status,
-                                        commit.history_entry, commit.record_field,
-                                        commit.record_value,  commit.referral_id};
-  const std::string output_count = absl::StrCat(commit.outputs.size());
-  args.push_back(output_count);
-  for (const StageOutput& output : commit.outputs) {
-    script_keys.push_back(output.stream);
-    args.push_back(output.payload);
+  // Owned strings the argument views point into (a deque never moves them).
+  std::deque<std::string> owned;
+  auto own = [&owned](std::string value) -> std::string_view {
+    owned.push_back(std::move(value));
+    return owned.back();
+  };
+  std::vector<std::string_view> script_keys = {own(keys.Counters())};
+  std::vector<std::string_view> args = {own(absl::StrCat(commits.size()))};
+  for (const StageCommit& commit : commits) {
+    script_keys.push_back(own(keys.Referral(commit.referral_id)));
+    script_keys.push_back(own(keys.History(commit.referral_id)));
+    script_keys.push_back(commit.input_stream);
+    args.insert(args.end(),
+                {commit.group, commit.entry_id, own(absl::StrCat("done:", commit.stage)),
+                 own(absl::StrCat(commit.status)), commit.history_entry, commit.record_field,
+                 commit.record_value, commit.referral_id});
+    args.push_back(own(absl::StrCat(commit.outputs.size())));
+    for (const StageOutput& output : commit.outputs) {
+      script_keys.push_back(output.stream);
+      args.push_back(output.payload);
+    }
+    args.push_back(own(absl::StrCat(commit.counters.size())));
+    for (const std::string& counter : commit.counters) args.push_back(counter);
   }
-  const std::string counters_key = keys.Counters();
-  script_keys.push_back(counters_key);
-  for (const std::string& counter : commit.counters) args.push_back(counter);
+
   absl::StatusOr<RedisReply> reply = CommitScript().Run(connection, script_keys, args);
   if (!reply.ok()) return reply.status();
-  if (reply->type != RedisReply::Type::kInteger) {
+  if (!reply->is_array() || reply->elements.size() != commits.size()) {
     return absl::InternalError("stage commit script returned an unexpected reply");
   }
-  switch (reply->integer) {
-    case 1:
-      return CommitResult::kCommitted;
-    case 0:
-      return CommitResult::kAlreadyCommitted;
-    default:
-      return absl::FailedPreconditionError(
-          absl::StrCat("no referral record for ", commit.referral_id));
+  results.reserve(commits.size());
+  for (size_t i = 0; i < commits.size(); ++i) {
+    const RedisReply& one = reply->elements[i];
+    if (one.type != RedisReply::Type::kInteger) {
+      results.push_back(absl::InternalError("stage commit script returned an unexpected reply"));
+    } else if (one.integer == 1) {
+      results.push_back(CommitResult::kCommitted);
+    } else if (one.integer == 0) {
+      results.push_back(CommitResult::kAlreadyCommitted);
+    } else {
+      results.push_back(absl::FailedPreconditionError(
+          absl::StrCat("no referral record for ", commits[i].referral_id)));
+    }
   }
+  return results;
+}
+
+absl::StatusOr<CommitResult> CommitStage(RedisConnection& connection, const Keys& keys,
+                                         const StageCommit& commit) {
+  absl::StatusOr<std::vector<absl::StatusOr<CommitResult>>> results =
+      CommitStages(connection, keys, absl::MakeConstSpan(&commit, 1));
+  if (!results.ok()) return results.status();
+  return std::move(results->front());
 }
 
 }  // namespace referrals

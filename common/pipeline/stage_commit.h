@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/types/span.h"
 #include "common/pipeline/keys.h"
 #include "common/redis/redis_connection.h"
 
@@ -51,6 +52,17 @@ enum class CommitResult {
 // written; the entry stays pending and will be retried).
 absl::StatusOr<CommitResult> CommitStage(RedisConnection& connection, const Keys& keys,
                                          const StageCommit& commit);
+
+// Runs several commits, in order, as one Lua script: one round trip and one
+// script call for a whole batch, which is where a stage's throughput comes
+// from. Each commit behaves exactly as CommitStage would on its own, and the
+// result for each is one of CommitStage's (kCommitted, kAlreadyCommitted, or
+// FAILED_PRECONDITION when it has no record). The outer status is
+// RedisConnection's error when the script did not run: then nothing of the
+// batch was written. Commits for the same referral and stage in one batch:
+// the first wins, the others are kAlreadyCommitted.
+absl::StatusOr<std::vector<absl::StatusOr<CommitResult>>> CommitStages(
+    RedisConnection& connection, const Keys& keys, absl::Span<const StageCommit> commits);
 
 }  // namespace referrals
 

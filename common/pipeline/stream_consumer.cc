@@ -183,16 +183,24 @@ std::vector<StreamEntry> ParseStreamEntries(const RedisReply& entries) {
   return result;
 }
 
-StreamConsumer::StreamConsumer(RedisOptions redis, StreamConsumerOptions options, Handler handler)
+StreamConsumer::StreamConsumer(RedisOptions redis, StreamConsumerOptions options, Handler handler,
+                               BatchHandler batch_handler)
     : redis_options_([&] {
         // A blocking read must not hit the socket timeout before its block.
-        redis.command_timeout =
-            std::max(redis.command_timeout, options.block + absl::Seconds(2));
+        redis.command_timeout = std::max(redis.command_timeout, options.block + absl::Seconds(2));
         return redis;
       }()),
       options_(std::move(options)),
       handler_(std::move(handler)),
+      batch_handler_(std::move(batch_handler)),
       backoff_(options_.backoff_initial) {}
+
+StreamConsumer::StreamConsumer(RedisOptions redis, StreamConsumerOptions options, Handler handler)
+    : StreamConsumer(std::move(redis), std::move(options), std::move(handler), BatchHandler()) {}
+
+StreamConsumer::StreamConsumer(RedisOptions redis, StreamConsumerOptions options,
+                               BatchHandler handler)
+    : StreamConsumer(std::move(redis), std::move(options), Handler(), std::move(handler)) {}
 
 StreamConsumer::~StreamConsumer() { Stop(); }
 
@@ -317,21 +325,24 @@ void StreamConsumer::Run() {
 }
 
 bool StreamConsumer::ProcessBatch(const std::vector<StreamEntry>& entries, bool redelivered) {
-  for (size_t i = 0; i < entries.size(); ++i) {
-    const StreamEntry& entry = entries[i];
-    if (stop_.HasBeenNotified()) {
-      ReleaseUnprocessed(entries, i);
-      return true;
-    }
+  if (entries.empty()) return true;
+  if (stop_.HasBeenNotified()) {
+    ReleaseUnprocessed(entries, 0);
+    return true;
+  }
+  // Entries that must not reach the handler are dead-lettered first.
+  std::vector<StreamEntry> ready;
+  std::vector<int64_t> deliveries;
+  ready.reserve(entries.size());
+  for (const StreamEntry& entry : entries) {
     if (!entry.has_payload) {
       // Deleted or trimmed under us, or written by something else: nothing to
       // process, so dead-letter it rather than drop it silently.
-      absl::Status dead =
-          DeadLetter(entry, absl::DataLossError("entry has no \"event\" field"), 1);
+      absl::Status dead = DeadLetter(entry, absl::DataLossError("entry has no \"event\" field"), 1);
       if (!dead.ok()) return false;
       continue;
     }
-    int64_t deliveries = 1;  // a first read (">") is the first delivery
+    int64_t delivered = 1;  // a first read (">") is the first delivery
     if (redelivered) {
       absl::StatusOr<int64_t> count = DeliveryCount(entry.id);
       if (!count.ok()) {
@@ -341,28 +352,50 @@ bool StreamConsumer::ProcessBatch(const std::vector<StreamEntry>& entries, bool 
         if (connection_ == nullptr || connection_->broken()) connection_.reset();
         return false;
       }
-      deliveries = *count;
-      if (deliveries > options_.max_attempts) {
+      delivered = *count;
+      if (delivered > options_.max_attempts) {
         // Every earlier delivery ended without an ack: it crashed or hung the
         // consumers that took it. Do not hand it to another one.
         absl::Status dead = DeadLetter(
             entry,
-            absl::AbortedError(absl::StrCat("delivered ", deliveries - 1,
+            absl::AbortedError(absl::StrCat("delivered ", delivered - 1,
                                             " times without being acknowledged (the consumers "
                                             "that took it may have crashed on it)")),
-            deliveries - 1);
+            delivered - 1);
         if (!dead.ok()) return false;
         failures_.erase(entry.id);
         continue;
       }
     }
-    absl::Status status = handler_(*connection_, entry);
+    ready.push_back(entry);
+    deliveries.push_back(delivered);
+  }
+  if (ready.empty()) return true;
+
+  const std::vector<absl::Status> statuses =
+      batch_handler_ ? batch_handler_(*connection_, ready) : HandleEach(ready);
+  if (statuses.size() < ready.size() && stop_.HasBeenNotified()) {
+    ReleaseUnprocessed(ready, statuses.size());
+  }
+
+  // After one transient failure the other failed entries are left pending
+  // uncounted: the retry takes them one at a time and counts them then.
+  bool transient_failure = false;
+  for (size_t i = 0; i < statuses.size() && i < ready.size(); ++i) {
+    const StreamEntry& entry = ready[i];
+    const absl::Status& status = statuses[i];
     if (status.ok()) {
       failures_.erase(entry.id);
       ++stats_.processed;
       continue;
     }
-    int64_t attempts = std::max<int64_t>(++failures_[entry.id], deliveries);
+    // After a transient failure only poison entries are still settled (when
+    // the connection works): they need no delivery count.
+    if (transient_failure &&
+        (!IsPoison(status) || connection_ == nullptr || connection_->broken())) {
+      continue;
+    }
+    int64_t attempts = std::max<int64_t>(++failures_[entry.id], deliveries[i]);
     if (!IsPoison(status)) {
       // Count deliveries to every consumer, not just this process's tries.
       // If Redis cannot say, the local count stands.
@@ -370,8 +403,11 @@ bool StreamConsumer::ProcessBatch(const std::vector<StreamEntry>& entries, bool 
       if (count.ok()) attempts = std::max(attempts, *count);
     }
     if (IsPoison(status) || attempts >= options_.max_attempts) {
-      if (!DeadLetter(entry, status, attempts).ok()) return false;
-      failures_.erase(entry.id);
+      if (!DeadLetter(entry, status, attempts).ok()) {
+        transient_failure = true;
+      } else {
+        failures_.erase(entry.id);
+      }
       continue;
     }
     ++stats_.redis_errors;
@@ -381,10 +417,26 @@ bool StreamConsumer::ProcessBatch(const std::vector<StreamEntry>& entries, bool 
          {"referral_id", entry.referral_id},
          {"attempt", absl::StrCat(attempts)},
          {"error", std::string(status.message())}});
-    if (connection_ == nullptr || connection_->broken()) connection_.reset();
-    return false;
+    transient_failure = true;
   }
-  return true;
+  if (transient_failure && (connection_ == nullptr || connection_->broken())) {
+    connection_.reset();
+  }
+  // Entries the handler did not reach (it stopped at a failure) are retried.
+  const bool all_reached = statuses.size() >= ready.size() || stop_.HasBeenNotified();
+  return !transient_failure && all_reached;
+}
+
+std::vector<absl::Status> StreamConsumer::HandleEach(absl::Span<const StreamEntry> entries) {
+  std::vector<absl::Status> statuses;
+  statuses.reserve(entries.size());
+  for (const StreamEntry& entry : entries) {
+    if (stop_.HasBeenNotified() || connection_ == nullptr) break;
+    statuses.push_back(handler_(*connection_, entry));
+    const absl::Status& status = statuses.back();
+    if (!status.ok() && !IsPoison(status)) break;  // transient: the rest wait
+  }
+  return statuses;
 }
 
 void StreamConsumer::ReleaseUnprocessed(const std::vector<StreamEntry>& entries, size_t first) {
@@ -393,8 +445,8 @@ void StreamConsumer::ReleaseUnprocessed(const std::vector<StreamEntry>& entries,
   // stay pending (nothing is lost if this fails) but look abandoned, so a
   // live replica's next XAUTOCLAIM pass takes them now rather than after
   // claim_min_idle. JUSTID leaves their delivery counts alone.
-  std::vector<std::string> command = {"XCLAIM", options_.stream, options_.group,
-                                      options_.consumer, "0"};
+  std::vector<std::string> command = {"XCLAIM", options_.stream, options_.group, options_.consumer,
+                                      "0"};
   for (size_t i = first; i < entries.size(); ++i) command.push_back(entries[i].id);
   command.insert(command.end(), {"IDLE", MillisString(options_.claim_min_idle), "JUSTID"});
   std::vector<std::string_view> argv(command.begin(), command.end());
@@ -408,8 +460,8 @@ void StreamConsumer::ReleaseUnprocessed(const std::vector<StreamEntry>& entries,
 absl::StatusOr<int64_t> StreamConsumer::DeliveryCount(const std::string& entry_id) {
   if (connection_ == nullptr) return absl::UnavailableError("no Redis connection");
   // Extended form for one id: [[id, consumer, idle ms, delivery count]].
-  absl::StatusOr<RedisReply> reply = connection_->Command(
-      {"XPENDING", options_.stream, options_.group, entry_id, entry_id, "1"});
+  absl::StatusOr<RedisReply> reply =
+      connection_->Command({"XPENDING", options_.stream, options_.group, entry_id, entry_id, "1"});
   if (!reply.ok()) return reply.status();
   if (!reply->is_array() || reply->elements.empty()) return 0;  // not pending (acked meanwhile)
   const RedisReply& row = reply->elements[0];
@@ -425,8 +477,7 @@ void StreamConsumer::Maintain() {
   ++stats_.maintenance_runs;
   if (options_.consumer_expiry != absl::InfiniteDuration()) {
     absl::StatusOr<std::vector<std::string>> removed = RemoveIdleConsumers(
-        *connection_, options_.stream, options_.group, options_.consumer_expiry,
-        options_.consumer);
+        *connection_, options_.stream, options_.group, options_.consumer_expiry, options_.consumer);
     if (!removed.ok()) {
       ++stats_.redis_errors;
       Log(LogLevel::kWarning, "consumer_cleanup_failed",

@@ -61,23 +61,24 @@
 #include "absl/status/statusor.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/time.h"
+#include "absl/types/span.h"
 #include "common/redis/redis_connection.h"
 
 namespace referrals {
 
 struct StreamEntry {
-  std::string id;           // stream entry id, e.g. "1700000000000-0"
-  std::string referral_id;  // the entry's "referral_id" field (may be empty)
-  std::string payload;      // the entry's "event" field
-  bool has_payload = false; // false when the entry has no "event" field
+  std::string id;            // stream entry id, e.g. "1700000000000-0"
+  std::string referral_id;   // the entry's "referral_id" field (may be empty)
+  std::string payload;       // the entry's "event" field
+  bool has_payload = false;  // false when the entry has no "event" field
 };
 
 struct StreamConsumerOptions {
-  std::string stream;             // key of the stream to read
-  std::string group;              // consumer group; created if missing
-  std::string consumer;           // this consumer's name, unique per replica
-  std::string dead_letter_stream; // where poison entries go
-  std::string stage;              // named in dead letters, e.g. "triage"
+  std::string stream;              // key of the stream to read
+  std::string group;               // consumer group; created if missing
+  std::string consumer;            // this consumer's name, unique per replica
+  std::string dead_letter_stream;  // where poison entries go
+  std::string stage;               // named in dead letters, e.g. "triage"
   int batch_size = 64;
   absl::Duration block = absl::Seconds(1);
   absl::Duration claim_min_idle = absl::Seconds(30);
@@ -115,10 +116,18 @@ struct StreamConsumerStats {
 
 class StreamConsumer {
  public:
-  // Called on the consumer's thread with its own connection.
+  // Called on the consumer's thread with its own connection, once per entry.
   using Handler = std::function<absl::Status(RedisConnection&, const StreamEntry&)>;
+  // Called on the consumer's thread with its own connection for the entries
+  // of one read (a new batch of up to `batch_size`, or one redelivered
+  // entry). Returns a status per entry, in order, each meaning what a
+  // Handler's status means; entries past the end of a shorter result were
+  // not attempted and stay pending.
+  using BatchHandler =
+      std::function<std::vector<absl::Status>(RedisConnection&, absl::Span<const StreamEntry>)>;
 
   StreamConsumer(RedisOptions redis, StreamConsumerOptions options, Handler handler);
+  StreamConsumer(RedisOptions redis, StreamConsumerOptions options, BatchHandler handler);
   ~StreamConsumer();  // Stop()
 
   StreamConsumer(const StreamConsumer&) = delete;
@@ -134,13 +143,19 @@ class StreamConsumer {
   const StreamConsumerStats& stats() const { return stats_; }
 
  private:
+  StreamConsumer(RedisOptions redis, StreamConsumerOptions options, Handler handler,
+                 BatchHandler batch_handler);
   void Run();
   absl::Status EnsureReady();
-  // Processes entries in order. Returns false if it stopped early after a
-  // transient failure (the rest stay pending for the retry).
+  // Processes entries in order. Returns false after a transient failure
+  // (the entries that failed, or were not reached, stay pending for the
+  // retry).
   // `redelivered`: the entries came from the pending scan or a claim, so
   // their delivery counts are checked before the handler sees them.
   bool ProcessBatch(const std::vector<StreamEntry>& entries, bool redelivered);
+  // The per-entry Handler over a batch: stops at the first transient failure
+  // or when asked to stop, returning the statuses of the entries it reached.
+  std::vector<absl::Status> HandleEach(absl::Span<const StreamEntry> entries);
   // On stop, marks entries[first..] (read but not processed) as idle for
   // claim_min_idle, so a live replica claims them at once. Best effort.
   void ReleaseUnprocessed(const std::vector<StreamEntry>& entries, size_t first);
@@ -153,7 +168,8 @@ class StreamConsumer {
 
   const RedisOptions redis_options_;
   const StreamConsumerOptions options_;
-  const Handler handler_;
+  const Handler handler_;             // set by one constructor,
+  const BatchHandler batch_handler_;  // or this by the other
   std::unique_ptr<RedisConnection> connection_;
   bool group_ready_ = false;
   bool pending_scan_ = true;

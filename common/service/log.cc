@@ -1,8 +1,7 @@
 #include "common/service/log.h"
 
-#include <unistd.h>
-
 #include <cstdio>
+#include <unistd.h>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -58,10 +57,13 @@ void AppendJsonString(std::string* out, absl::string_view value) {
 
 void SetLogService(absl::string_view service) { ServiceName() = std::string(service); }
 
-void Log(LogLevel level, absl::string_view event,
-         std::initializer_list<std::pair<absl::string_view, std::string>> fields) {
+namespace {
+
+template <typename Fields>
+void WriteLine(LogLevel level, absl::string_view event, const Fields& fields) {
   std::string line = "{\"ts\":";
-  AppendJsonString(&line, absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()));
+  AppendJsonString(&line,
+                   absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()));
   line.append(",\"level\":");
   AppendJsonString(&line, LevelName(level));
   line.append(",\"service\":");
@@ -78,6 +80,17 @@ void Log(LogLevel level, absl::string_view event,
   // One write per line so lines from different threads do not interleave.
   ssize_t ignored = ::write(STDERR_FILENO, line.data(), line.size());
   (void)ignored;
+}
+
+}  // namespace
+
+void Log(LogLevel level, absl::string_view event,
+         std::initializer_list<std::pair<absl::string_view, std::string>> fields) {
+  WriteLine(level, event, fields);
+}
+
+void Log(LogLevel level, absl::string_view event, const LogFields& fields) {
+  WriteLine(level, event, fields);
 }
 
 }  // namespace referrals

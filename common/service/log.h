@@ -10,6 +10,7 @@
 #include <initializer_list>
 #include <string>
 #include <utility>
+#include <vector>
 
 #include "absl/strings/string_view.h"
 
@@ -24,6 +25,12 @@ void SetLogService(absl::string_view service);
 // Thread-safe; each line is written with one write call.
 void Log(LogLevel level, absl::string_view event,
          std::initializer_list<std::pair<absl::string_view, std::string>> fields = {});
+
+// Fields kept to be logged later (e.g. once a batch has been committed).
+using LogFields = std::vector<std::pair<std::string, std::string>>;
+
+// As above, with fields held in a vector.
+void Log(LogLevel level, absl::string_view event, const LogFields& fields);
 
 }  // namespace referrals
 

@@ -1,12 +1,11 @@
 // routing_service: routes each triaged referral (consumer group "routing" on
 // stream:triaged) to its destination queue, and serves postcode checks, dry
 // runs and the queue views.
-#include <unistd.h>
-
 #include <cstdint>
 #include <cstdlib>
 #include <memory>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -115,7 +114,8 @@ int main(int argc, char** argv) {
   const absl::Time load_start = absl::Now();
   absl::StatusOr<RoutingData> data = LoadRoutingData(paths);
   if (!data.ok()) {
-    Log(LogLevel::kError, "routing_data_invalid", {{"error", std::string(data.status().message())}});
+    Log(LogLevel::kError, "routing_data_invalid",
+        {{"error", std::string(data.status().message())}});
     return 2;
   }
   LogPostcodeData(data->engine->resolver().directory(), paths.postcode_data,
@@ -166,9 +166,11 @@ int main(int argc, char** argv) {
     options.stage = "routing";
     RoutingWorker* worker = workers.back().get();
     consumers.push_back(std::make_unique<StreamConsumer>(
-        *redis, options, [worker](RedisConnection& connection, const StreamEntry& entry) {
-          return worker->Handle(connection, entry);
-        }));
+        *redis, options,
+        StreamConsumer::BatchHandler(
+            [worker](RedisConnection& connection, absl::Span<const StreamEntry> entries) {
+              return worker->HandleBatch(connection, entries);
+            })));
   }
 
   QueueStore queues(keys, config);
@@ -185,8 +187,8 @@ int main(int argc, char** argv) {
     Log(LogLevel::kError, "port_file_failed", {{"error", std::string(written.message())}});
     return 1;
   }
-  auto health = std::make_unique<RedisHealthMonitor>(
-      *redis, started->server->GetHealthCheckService());
+  auto health =
+      std::make_unique<RedisHealthMonitor>(*redis, started->server->GetHealthCheckService());
   for (auto& c : consumers) c->Start();
   Log(LogLevel::kInfo, "started",
       {{"port", absl::StrCat(started->port)},

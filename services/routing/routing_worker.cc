@@ -4,8 +4,6 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/pipeline/events.h"
-#include "common/pipeline/stage_commit.h"
-#include "common/service/log.h"
 #include "referrals/v1/events.pb.h"
 #include "referrals/v1/record.pb.h"
 
@@ -29,7 +27,17 @@ RoutingWorker::RoutingWorker(Keys keys, std::shared_ptr<const RoutingEngine> eng
       worker_name_(std::move(worker_name)),
       clock_(std::move(clock)) {}
 
+std::vector<absl::Status> RoutingWorker::HandleBatch(RedisConnection& connection,
+                                                     absl::Span<const StreamEntry> entries) const {
+  return CommitPreparedStages(connection, keys_, entries,
+                              [this](const StreamEntry& entry) { return Prepare(entry); });
+}
+
 absl::Status RoutingWorker::Handle(RedisConnection& connection, const StreamEntry& entry) const {
+  return HandleBatch(connection, absl::MakeConstSpan(&entry, 1)).front();
+}
+
+absl::StatusOr<PreparedStage> RoutingWorker::Prepare(const StreamEntry& entry) const {
   referrals::v1::ReferralTriaged triaged;
   if (!triaged.ParseFromString(entry.payload)) {
     return absl::DataLossError("entry is not a ReferralTriaged event");
@@ -39,9 +47,9 @@ absl::Status RoutingWorker::Handle(RedisConnection& connection, const StreamEntr
     return absl::InvalidArgumentError("event's referral id is missing or does not match the entry");
   }
   if (triaged.meta().schema_version() > kEventSchemaVersion) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("event schema version ", triaged.meta().schema_version(), " is newer than ",
-                     kEventSchemaVersion));
+    return absl::FailedPreconditionError(absl::StrCat("event schema version ",
+                                                      triaged.meta().schema_version(),
+                                                      " is newer than ", kEventSchemaVersion));
   }
   const absl::Time now = clock_();
   const absl::Time received =
@@ -72,7 +80,8 @@ absl::Status RoutingWorker::Handle(RedisConnection& connection, const StreamEntr
   }
   history.set_worker(worker_name_);
 
-  StageCommit commit;
+  PreparedStage prepared;
+  StageCommit& commit = prepared.commit;
   commit.referral_id = referral_id;
   commit.stage = "routing";
   commit.input_stream = keys_.TriagedStream();
@@ -94,15 +103,12 @@ absl::Status RoutingWorker::Handle(RedisConnection& connection, const StreamEntr
   commit.counters.push_back(
       absl::StrCat("outcome:", referrals::v1::RoutingOutcome_Name(decision.outcome())));
 
-  absl::StatusOr<CommitResult> committed = CommitStage(connection, keys_, commit);
-  if (!committed.ok()) return committed.status();
-  Log(LogLevel::kInfo,
-      *committed == CommitResult::kCommitted ? "referral_routed" : "referral_already_routed",
-      {{"referral_id", referral_id},
-       {"correlation_id", triaged.meta().correlation_id()},
-       {"queue", decision.queue()},
-       {"outcome", referrals::v1::RoutingOutcome_Name(decision.outcome())}});
-  return absl::OkStatus();
+  prepared.log_event = "referral_routed";
+  prepared.log_fields = {{"referral_id", referral_id},
+                         {"correlation_id", triaged.meta().correlation_id()},
+                         {"queue", decision.queue()},
+                         {"outcome", referrals::v1::RoutingOutcome_Name(decision.outcome())}};
+  return prepared;
 }
 
 }  // namespace referrals

@@ -7,10 +7,12 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "common/pipeline/keys.h"
+#include "common/pipeline/prepared_stage.h"
 #include "common/pipeline/stream_consumer.h"
 #include "referrals/v1/record.pb.h"
 #include "services/routing/routing_engine.h"
@@ -22,9 +24,19 @@ class RoutingWorker {
   RoutingWorker(Keys keys, std::shared_ptr<const RoutingEngine> engine, std::string worker_name,
                 std::function<absl::Time()> clock = absl::Now);
 
-  // A StreamConsumer handler. Errors: DATA_LOSS (not a ReferralTriaged),
-  // FAILED_PRECONDITION (unknown schema version; no record for the
-  // referral), INVALID_ARGUMENT (ids missing), or Redis errors (transient).
+  // Decides the commit for one `triaged` entry; no Redis. Errors: DATA_LOSS
+  // (not a ReferralTriaged), FAILED_PRECONDITION (unknown schema version),
+  // INVALID_ARGUMENT (ids missing).
+  absl::StatusOr<PreparedStage> Prepare(const StreamEntry& entry) const;
+
+  // A StreamConsumer::BatchHandler: prepares every entry and commits them in
+  // one script (see CommitPreparedStages). Per entry: Prepare's errors,
+  // FAILED_PRECONDITION (no record for the referral), or the Redis error
+  // (transient; the entry stays pending).
+  std::vector<absl::Status> HandleBatch(RedisConnection& connection,
+                                        absl::Span<const StreamEntry> entries) const;
+
+  // HandleBatch for one entry (a StreamConsumer::Handler).
   absl::Status Handle(RedisConnection& connection, const StreamEntry& entry) const;
 
  private:

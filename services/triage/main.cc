@@ -1,10 +1,9 @@
 // triage_service: classifies each submitted referral (consumer group
 // "triage" on stream:submitted) and serves the dry-run Triage RPC.
-#include <unistd.h>
-
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <unistd.h>
 #include <vector>
 
 #include "absl/flags/flag.h"
@@ -100,9 +99,11 @@ int main(int argc, char** argv) {
     options.stage = "triage";
     TriageWorker* worker = workers.back().get();
     consumers.push_back(std::make_unique<StreamConsumer>(
-        *redis, options, [worker](RedisConnection& connection, const StreamEntry& entry) {
-          return worker->Handle(connection, entry);
-        }));
+        *redis, options,
+        StreamConsumer::BatchHandler(
+            [worker](RedisConnection& connection, absl::Span<const StreamEntry> entries) {
+              return worker->HandleBatch(connection, entries);
+            })));
   }
 
   TriageServiceImpl service(rules);
@@ -116,8 +117,8 @@ int main(int argc, char** argv) {
     Log(LogLevel::kError, "port_file_failed", {{"error", std::string(written.message())}});
     return 1;
   }
-  auto health = std::make_unique<RedisHealthMonitor>(
-      *redis, started->server->GetHealthCheckService());
+  auto health =
+      std::make_unique<RedisHealthMonitor>(*redis, started->server->GetHealthCheckService());
   for (auto& c : consumers) c->Start();
   Log(LogLevel::kInfo, "started",
       {{"port", absl::StrCat(started->port)},

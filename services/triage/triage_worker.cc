@@ -5,8 +5,6 @@
 #include "absl/strings/str_cat.h"
 #include "common/domain/referral_validator.h"
 #include "common/pipeline/events.h"
-#include "common/pipeline/stage_commit.h"
-#include "common/service/log.h"
 #include "referrals/v1/events.pb.h"
 #include "referrals/v1/record.pb.h"
 
@@ -21,7 +19,17 @@ TriageWorker::TriageWorker(Keys keys, std::shared_ptr<const TriageRules> rules,
   if (!absl::LoadTimeZone("Europe/London", &london_)) london_ = absl::UTCTimeZone();
 }
 
+std::vector<absl::Status> TriageWorker::HandleBatch(RedisConnection& connection,
+                                                    absl::Span<const StreamEntry> entries) const {
+  return CommitPreparedStages(connection, keys_, entries,
+                              [this](const StreamEntry& entry) { return Prepare(entry); });
+}
+
 absl::Status TriageWorker::Handle(RedisConnection& connection, const StreamEntry& entry) const {
+  return HandleBatch(connection, absl::MakeConstSpan(&entry, 1)).front();
+}
+
+absl::StatusOr<PreparedStage> TriageWorker::Prepare(const StreamEntry& entry) const {
   referrals::v1::ReferralSubmitted submitted;
   if (!submitted.ParseFromString(entry.payload)) {
     return absl::DataLossError("entry is not a ReferralSubmitted event");
@@ -31,18 +39,17 @@ absl::Status TriageWorker::Handle(RedisConnection& connection, const StreamEntry
     return absl::InvalidArgumentError("event's referral id is missing or does not match the entry");
   }
   if (submitted.meta().schema_version() > kEventSchemaVersion) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("event schema version ", submitted.meta().schema_version(), " is newer than ",
-                     kEventSchemaVersion));
+    return absl::FailedPreconditionError(absl::StrCat("event schema version ",
+                                                      submitted.meta().schema_version(),
+                                                      " is newer than ", kEventSchemaVersion));
   }
   const absl::Time now = clock_();
   // Intake validated it; checking again keeps a hand-written entry out.
   FieldViolations violations =
       ValidateReferral(submitted.referral(), absl::ToCivilDay(now, london_));
   if (!violations.empty()) {
-    return absl::InvalidArgumentError(absl::StrCat("referral fails validation at ",
-                                                   violations[0].field, ": ",
-                                                   violations[0].description));
+    return absl::InvalidArgumentError(absl::StrCat(
+        "referral fails validation at ", violations[0].field, ": ", violations[0].description));
   }
 
   // Judged by the rules in force when the referral was received, not now:
@@ -61,14 +68,14 @@ absl::Status TriageWorker::Handle(RedisConnection& connection, const StreamEntry
   history.set_stage(referrals::v1::STAGE_TRIAGE);
   history.set_status(referrals::v1::REFERRAL_STATUS_TRIAGED);
   *history.mutable_time() = ToTimestamp(now);
-  history.set_summary(absl::StrCat("Triaged: priority ",
-                                   referrals::v1::Priority_Name(result.priority()), ", ",
-                                   result.signposts_size(), " signpost(s); rules ",
-                                   result.rules_version()));
+  history.set_summary(
+      absl::StrCat("Triaged: priority ", referrals::v1::Priority_Name(result.priority()), ", ",
+                   result.signposts_size(), " signpost(s); rules ", result.rules_version()));
   *history.mutable_rules() = result.rules();
   history.set_worker(worker_name_);
 
-  StageCommit commit;
+  PreparedStage prepared;
+  StageCommit& commit = prepared.commit;
   commit.referral_id = referral_id;
   commit.stage = "triage";
   commit.input_stream = keys_.SubmittedStream();
@@ -80,14 +87,11 @@ absl::Status TriageWorker::Handle(RedisConnection& connection, const StreamEntry
   commit.history_entry = history.SerializeAsString();
   commit.outputs.push_back({keys_.TriagedStream(), triaged.SerializeAsString()});
 
-  absl::StatusOr<CommitResult> committed = CommitStage(connection, keys_, commit);
-  if (!committed.ok()) return committed.status();
-  Log(LogLevel::kInfo,
-      *committed == CommitResult::kCommitted ? "referral_triaged" : "referral_already_triaged",
-      {{"referral_id", referral_id},
-       {"correlation_id", submitted.meta().correlation_id()},
-       {"priority", referrals::v1::Priority_Name(result.priority())}});
-  return absl::OkStatus();
+  prepared.log_event = "referral_triaged";
+  prepared.log_fields = {{"referral_id", referral_id},
+                         {"correlation_id", submitted.meta().correlation_id()},
+                         {"priority", referrals::v1::Priority_Name(result.priority())}};
+  return prepared;
 }
 
 }  // namespace referrals

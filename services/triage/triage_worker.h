@@ -1,15 +1,18 @@
 // Triage's stream stage: reads `submitted` events, classifies each referral
-// and commits the `triaged` event atomically with the ack.
+// and commits the `triaged` event atomically with the ack, a batch of entries
+// per commit.
 #ifndef SERVICES_TRIAGE_TRIAGE_WORKER_H_
 #define SERVICES_TRIAGE_TRIAGE_WORKER_H_
 
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "common/pipeline/keys.h"
+#include "common/pipeline/prepared_stage.h"
 #include "common/pipeline/stream_consumer.h"
 #include "services/triage/triage_rules.h"
 
@@ -20,10 +23,19 @@ class TriageWorker {
   TriageWorker(Keys keys, std::shared_ptr<const TriageRules> rules, std::string worker_name,
                std::function<absl::Time()> clock = absl::Now);
 
-  // A StreamConsumer handler. Errors: DATA_LOSS (not a ReferralSubmitted),
-  // FAILED_PRECONDITION (unknown schema version; no record for the referral),
-  // INVALID_ARGUMENT (the referral fails validation), or Redis errors
+  // Decides the commit for one `submitted` entry; no Redis. Errors:
+  // DATA_LOSS (not a ReferralSubmitted), FAILED_PRECONDITION (unknown schema
+  // version), INVALID_ARGUMENT (the referral fails validation).
+  absl::StatusOr<PreparedStage> Prepare(const StreamEntry& entry) const;
+
+  // A StreamConsumer::BatchHandler: prepares every entry and commits them in
+  // one script (see CommitPreparedStages). Per entry: Prepare's errors,
+  // FAILED_PRECONDITION (no record for the referral), or the Redis error
   // (transient; the entry stays pending).
+  std::vector<absl::Status> HandleBatch(RedisConnection& connection,
+                                        absl::Span<const StreamEntry> entries) const;
+
+  // HandleBatch for one entry (a StreamConsumer::Handler).
   absl::Status Handle(RedisConnection& connection, const StreamEntry& entry) const;
 
  private:

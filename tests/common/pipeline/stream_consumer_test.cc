@@ -5,6 +5,7 @@
 #include <set>
 #include <string>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "gmock/gmock.h"
@@ -97,6 +98,71 @@ TEST_F(StreamConsumerTest, ProcessesEveryEntryOnceInOrder) {
   EXPECT_EQ(seen.back(), "p49");
 }
 
+TEST_F(StreamConsumerTest, BatchHandlerGetsWholeReadsAndEachStatusCounts) {
+  // 40 entries: "poison" ones are dead-lettered, "flaky" ones fail once
+  // (transient) and are retried one at a time, the rest are acked in bulk.
+  for (int i = 0; i < 40; ++i) {
+    Add("R-" + std::to_string(i), i % 10 == 3 ? "poison" : i % 10 == 7 ? "flaky" : "ok");
+  }
+  const std::string stream = prefix_ + "in";
+  absl::Mutex mu;
+  std::vector<size_t> batch_sizes;
+  absl::flat_hash_map<std::string, int> calls;  // entry id -> times handled
+  StreamConsumerOptions options = Options("c1");
+  options.batch_size = 16;
+  StreamConsumer consumer(
+      redis_options_, options,
+      StreamConsumer::BatchHandler(
+          [&](RedisConnection& connection, absl::Span<const StreamEntry> entries) {
+            std::vector<absl::Status> statuses;
+            std::vector<std::string> ack = {"XACK", stream, "g"};
+            absl::MutexLock lock(&mu);
+            batch_sizes.push_back(entries.size());
+            for (const StreamEntry& entry : entries) {
+              const int call = ++calls[entry.id];
+              if (entry.payload == "poison") {
+                statuses.push_back(absl::InvalidArgumentError("bad entry"));
+              } else if (entry.payload == "flaky" && call == 1) {
+                statuses.push_back(absl::UnavailableError("try again"));
+              } else {
+                ack.push_back(entry.id);
+                statuses.push_back(absl::OkStatus());
+              }
+            }
+            if (ack.size() > 3) {
+              std::vector<std::string_view> argv(ack.begin(), ack.end());
+              if (absl::Status acked = connection.Command(argv).status(); !acked.ok()) {
+                for (absl::Status& status : statuses) {
+                  if (status.ok()) status = acked;
+                }
+              }
+            }
+            return statuses;
+          }));
+  consumer.Start();
+  // 32 ok at once, and the 4 flaky ones on their retry.
+  ASSERT_TRUE(WaitFor([&] { return consumer.stats().processed.load() == 36; }));
+  ASSERT_TRUE(WaitFor([&] { return Len(prefix_ + "dead") == 4; }));
+  consumer.Stop();
+
+  auto pending = redis_->Command({"XPENDING", stream, "g"});
+  ASSERT_THAT(pending, IsOk());
+  EXPECT_EQ(pending->elements[0].integer, 0);
+  EXPECT_EQ(consumer.stats().dead_lettered.load(), 4);
+  absl::MutexLock lock(&mu);
+  // The first read is a whole batch; every flaky entry was handled twice,
+  // every other entry once.
+  ASSERT_FALSE(batch_sizes.empty());
+  EXPECT_EQ(batch_sizes.front(), 16u);
+  int twice = 0;
+  for (const auto& [id, count] : calls) {
+    EXPECT_LE(count, 2) << id;
+    twice += count == 2;
+  }
+  EXPECT_EQ(calls.size(), 40u);
+  EXPECT_EQ(twice, 4);
+}
+
 TEST_F(StreamConsumerTest, PoisonEntryIsDeadLetteredWithReasonAndAcked) {
   Add("R-bad", "garbage");
   Add("R-good", "fine");
@@ -144,11 +210,10 @@ TEST_F(StreamConsumerTest, TransientFailureIsRetriedThenSucceeds) {
 TEST_F(StreamConsumerTest, EntryFailingEveryTimeIsDeadLetteredAfterMaxAttempts) {
   Add("R-1", "always fails");
   std::atomic<int> calls{0};
-  StreamConsumer consumer(redis_options_, Options("c1"),
-                          [&](RedisConnection&, const StreamEntry&) {
-                            ++calls;
-                            return absl::InternalError("still broken");
-                          });
+  StreamConsumer consumer(redis_options_, Options("c1"), [&](RedisConnection&, const StreamEntry&) {
+    ++calls;
+    return absl::InternalError("still broken");
+  });
   consumer.Start();
   ASSERT_TRUE(WaitFor([&] { return Len(prefix_ + "dead") == 1; }));
   consumer.Stop();
