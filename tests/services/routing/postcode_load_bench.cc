@@ -9,7 +9,11 @@
 //       deletes it;
 //   postcode_load_bench --load PATH
 //       loads PATH (any unit data Create accepts, e.g. a Code-Point release)
-//       and times lookups of a sample of its units.
+//       and times lookups of a sample of its units;
+//   postcode_load_bench --write DIR [UNITS]
+//       only writes the synthetic file (August 2025 layout) into DIR, kept,
+//       and prints its path: for measuring a whole service with it
+//       (scripts/measure_routing_memory.sh).
 //
 // Prints one line per figure: rows, units, terminated, load ms, RSS growth
 // (MB) of the process across Create, and lookup ns. The file is written in a
@@ -197,10 +201,27 @@ int main(int argc, char** argv) {
   if (argc == 3 && std::string(argv[1]) == "--load") {
     return referrals::LoadPath(argv[2]);
   }
+  if ((argc == 3 || argc == 4) && std::string(argv[1]) == "--write") {
+    int64_t count = 2'700'000;
+    if (argc == 4 && (!absl::SimpleAtoi(argv[3], &count) || count <= 0)) {
+      std::cerr << "usage: postcode_load_bench --write DIR [UNITS]\n";
+      return 2;
+    }
+    const std::string file = (std::filesystem::path(argv[2]) / "ONSPD_AUG_2025_UK.csv").string();
+    if (absl::Status written =
+            referrals::testing::WriteSyntheticUkFile(file, OnsLayout::kAug2025, count);
+        !written.ok()) {
+      std::cerr << written << "\n";
+      return 1;
+    }
+    std::cout << file << "\n";
+    return 0;
+  }
   int64_t units = 2'700'000;
   if (argc >= 2 && (!absl::SimpleAtoi(argv[1], &units) || units <= 0)) {
     std::cerr << "usage: postcode_load_bench [UNITS [aug2025|onspd-legacy|nspl-legacy]]\n"
-                 "       postcode_load_bench --load PATH\n";
+                 "       postcode_load_bench --load PATH\n"
+                 "       postcode_load_bench --write DIR [UNITS]\n";
     return 2;
   }
   OnsLayout layout = OnsLayout::kAug2025;
