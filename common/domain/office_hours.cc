@@ -19,7 +19,20 @@ constexpr const char* kDayNames[7] = {"Monday", "Tuesday",  "Wednesday", "Thursd
 // absl::Weekday counts from Monday = 0, as windows_ does.
 int DayIndex(absl::CivilDay day) { return static_cast<int>(absl::GetWeekday(day)); }
 
-std::string ClockText(int minutes) { return absl::StrFormat("%02d:%02d", minutes / 60, minutes % 60); }
+// Hand-rolled rather than StrFormat/FormatCivilTime: these run for every
+// routed referral, and the formatting libraries cost more than the rest of
+// the office-hours check.
+std::string ClockText(int minutes) {
+  return absl::StrCat(absl::Dec(minutes / 60, absl::kZeroPad2), ":",
+                      absl::Dec(minutes % 60, absl::kZeroPad2));
+}
+
+// YYYY-MM-DD, as absl::FormatCivilTime writes a CivilDay (years 0-9999).
+std::string DayText(absl::CivilDay day) {
+  return absl::StrCat(absl::Dec(day.year(), absl::kZeroPad4), "-",
+                      absl::Dec(day.month(), absl::kZeroPad2), "-",
+                      absl::Dec(day.day(), absl::kZeroPad2));
+}
 
 }  // namespace
 
@@ -122,14 +135,12 @@ OfficeHoursCheck OfficeHours::Check(absl::Time time) const {
   const absl::CivilDay day(local);
   const int index = DayIndex(day);
   const int minute = local.hour() * 60 + local.minute();
-  const std::string when =
-      absl::StrCat(kDayNames[index], " ", absl::FormatCivilTime(day), " ", ClockText(minute), " (",
-                   zone_.name(), ")");
+  const std::string when = absl::StrCat(kDayNames[index], " ", DayText(day), " ", ClockText(minute),
+                                        " (", zone_.name(), ")");
 
   std::string calendar_note;
   if (covers_until_ && day > *covers_until_) {
-    calendar_note = absl::StrCat("; the holiday calendar ends ",
-                                 absl::FormatCivilTime(*covers_until_),
+    calendar_note = absl::StrCat("; the holiday calendar ends ", DayText(*covers_until_),
                                  ", so no holidays are known");
   } else if (std::binary_search(holidays_.begin(), holidays_.end(), day)) {
     return {true, absl::StrCat(when, " is a public holiday (", calendar_name_, ")")};
@@ -139,12 +150,12 @@ OfficeHoursCheck OfficeHours::Check(absl::Time time) const {
     return {true, absl::StrCat(when, ": closed all day", calendar_note)};
   }
   if (minute < window.opens) {
-    return {true, absl::StrCat(when, " is before opening at ", ClockText(window.opens),
-                               calendar_note)};
+    return {true,
+            absl::StrCat(when, " is before opening at ", ClockText(window.opens), calendar_note)};
   }
   if (minute >= window.closes) {
-    return {true, absl::StrCat(when, " is after closing at ", ClockText(window.closes),
-                               calendar_note)};
+    return {true,
+            absl::StrCat(when, " is after closing at ", ClockText(window.closes), calendar_note)};
   }
   return {false, absl::StrCat(when, " is within office hours ", ClockText(window.opens), "-",
                               ClockText(window.closes), calendar_note)};

@@ -62,31 +62,39 @@ absl::StatusOr<LocationResolution> LocationResolver::Resolve(absl::string_view p
   resolution.set_terminated(lookup.level == LookupLevel::kUnit && lookup.terminated);
 
   // Group the districts by what matters for routing: the authority and the
-  // locality. One group settles it; more than one is a split.
-  absl::flat_hash_set<std::string> groups;
-  for (const DistrictUnits& district : lookup.districts) {
-    *resolution.add_candidates() = Candidate(district, rules);
-    const auto* authority = rules.AuthorityForDistrict(district.district_code);
-    const auto* locality = rules.LocalityForDistrict(district.district_code);
-    groups.insert(absl::StrCat(authority ? authority->id() : "", "/",
-                               locality ? locality->id() : ""));
+  // locality (entries of `rules`, so equal pointers are equal groups). One
+  // group settles it; more than one is a split.
+  const auto group_of = [&rules](const DistrictUnits& district) {
+    return std::make_pair(rules.AuthorityForDistrict(district.district_code),
+                          rules.LocalityForDistrict(district.district_code));
+  };
+  const DistrictUnits& first = lookup.districts.front();
+  const auto group = group_of(first);
+  bool split = false;
+  for (size_t i = 1; i < lookup.districts.size() && !split; ++i) {
+    split = group_of(lookup.districts[i]) != group;
   }
-
-  if (groups.size() > 1) {
+  if (split) {
     resolution.set_outcome(referrals::v1::LOCATION_OUTCOME_SPLIT);
+    for (const DistrictUnits& district : lookup.districts) {
+      *resolution.add_candidates() = Candidate(district, rules);
+    }
     return resolution;
   }
 
-  const DistrictUnits& first = lookup.districts.front();
+  // A settled answer needs no candidate list.
   if (lookup.districts.size() == 1) {
     resolution.set_district_code(first.district_code);
-    resolution.set_district_name(resolution.candidates(0).district_name());
+    // As Candidate() names it, without building the candidate.
+    const LocalAuthority* known = authorities_->Find(first.district_code);
+    resolution.set_district_name(known != nullptr ? known->name : first.district_code);
   }
-  const auto* authority = rules.AuthorityForDistrict(first.district_code);
+  const auto* authority = group.first;
   if (authority == nullptr) {
     resolution.set_outcome(referrals::v1::LOCATION_OUTCOME_OUT_OF_AREA);
     absl::flat_hash_set<std::string> seen;
-    for (const auto& candidate : resolution.candidates()) {
+    for (const DistrictUnits& district : lookup.districts) {
+      referrals::v1::DistrictCandidate candidate = Candidate(district, rules);
       if (seen.insert(candidate.council()).second) {
         resolution.add_out_of_area_councils(candidate.council());
       }
@@ -94,12 +102,8 @@ absl::StatusOr<LocationResolution> LocationResolver::Resolve(absl::string_view p
   } else {
     resolution.set_outcome(referrals::v1::LOCATION_OUTCOME_IN_AREA);
     resolution.set_authority_id(authority->id());
-    if (const auto* locality = rules.LocalityForDistrict(first.district_code)) {
-      resolution.set_locality_id(locality->id());
-    }
+    if (const auto* locality = group.second) resolution.set_locality_id(locality->id());
   }
-  // A settled answer needs no candidate list.
-  resolution.clear_candidates();
   return resolution;
 }
 

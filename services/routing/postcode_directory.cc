@@ -215,9 +215,7 @@ bool IsGssCode(absl::string_view code) {
 
 // ONS pseudo codes ("E99999999", "L99999999", ...) stand for "no district
 // assigned" (e.g. the Channel Islands and the Isle of Man in ONSPD).
-bool IsPseudoCode(absl::string_view gss_code) {
-  return absl::EndsWith(gss_code, "99999999");
-}
+bool IsPseudoCode(absl::string_view gss_code) { return absl::EndsWith(gss_code, "99999999"); }
 
 // `doterm`: empty (live) or YYYYMM.
 bool IsYearMonth(absl::string_view text) {
@@ -505,9 +503,9 @@ class UnitLoader {
       for (const auto& [reason, count] : report_.skipped_by_reason) {
         absl::StrAppend(&skipped, skipped.empty() ? "; skipped: " : ", ", reason, " ", count);
       }
-      return absl::InvalidArgumentError(absl::StrCat("unit data ", unit_data_path,
-                                                     ": no unit loaded from ",
-                                                     report_.unit_rows_read, " data rows", skipped));
+      return absl::InvalidArgumentError(
+          absl::StrCat("unit data ", unit_data_path, ": no unit loaded from ",
+                       report_.unit_rows_read, " data rows", skipped));
     }
     const std::string name = PathName(unit_data_path);
     std::string description;
@@ -547,10 +545,10 @@ class UnitLoader {
     }
     file_kind_ = code_point ? Kind::kCodePoint : Kind::kHeaded;
     if (kind_ != Kind::kNone && kind_ != file_kind_) {
-      return FileError(file_, line_number,
-                       absl::StrCat("is ", Describe(file_kind_), " but ", first_file_, " is ",
-                                    Describe(kind_),
-                                    "; unit data files must all be of one format"));
+      return FileError(
+          file_, line_number,
+          absl::StrCat("is ", Describe(file_kind_), " but ", first_file_, " is ", Describe(kind_),
+                       "; unit data files must all be of one format"));
     }
     if (file_kind_ == Kind::kCodePoint) {
       if (kind_ == Kind::kNone) {
@@ -560,11 +558,10 @@ class UnitLoader {
         postcode_field_ = kCodePointPostcode;
         district_field_ = kCodePointDistrict;
         doterm_field_ = -1;
-        report_.unit_layout =
-            absl::StrCat("no header: postcode ", kCodePointNames[kCodePointPostcode], " (field ",
-                         kCodePointPostcode + 1, "), district ",
-                         kCodePointNames[kCodePointDistrict], " (field ", kCodePointDistrict + 1,
-                         "); ", kCodePointFields, " fields");
+        report_.unit_layout = absl::StrCat(
+            "no header: postcode ", kCodePointNames[kCodePointPostcode], " (field ",
+            kCodePointPostcode + 1, "), district ", kCodePointNames[kCodePointDistrict], " (field ",
+            kCodePointDistrict + 1, "); ", kCodePointFields, " fields");
       }
       return Row(line_number, line);
     }
@@ -633,11 +630,11 @@ class UnitLoader {
       district_field_ = district;
       doterm_field_ = doterm;
       report_.unit_layout = absl::StrCat(
-          "header: postcode ", header_display_[postcode], " (field ", postcode + 1,
-          "), district ", header_display_[district], " (field ", district + 1, "), ",
-          doterm >= 0 ? absl::StrCat("terminated ", header_display_[doterm], " (field ",
-                                     doterm + 1, ")")
-                      : std::string("no doterm column (all units live)"),
+          "header: postcode ", header_display_[postcode], " (field ", postcode + 1, "), district ",
+          header_display_[district], " (field ", district + 1, "), ",
+          doterm >= 0
+              ? absl::StrCat("terminated ", header_display_[doterm], " (field ", doterm + 1, ")")
+              : std::string("no doterm column (all units live)"),
           "; ", field_count_, " fields");
     }
 
@@ -673,10 +670,10 @@ class UnitLoader {
       return FieldError(file_, line_number, bad, FieldName(bad), "has unbalanced quotes");
     }
     if (static_cast<int>(fields_.size()) != field_count_) {
-      return FileError(file_, line_number,
-                       absl::StrCat("has ", fields_.size(), " comma-separated fields, expected ",
-                                    field_count_,
-                                    kind_ == Kind::kHeaded ? " (as many as the header)" : ""));
+      return FileError(
+          file_, line_number,
+          absl::StrCat("has ", fields_.size(), " comma-separated fields, expected ", field_count_,
+                       kind_ == Kind::kHeaded ? " (as many as the header)" : ""));
     }
     ++report_.unit_rows_read;
 
@@ -713,8 +710,8 @@ class UnitLoader {
       auto [it, inserted] = district_index_.try_emplace(district, 0);
       if (inserted) {
         if (district_codes_.size() >= kMaxDistricts) {
-          return absl::ResourceExhaustedError(absl::StrCat(
-              file_, ":", line_number, ": more than ", kMaxDistricts, " district codes"));
+          return absl::ResourceExhaustedError(absl::StrCat(file_, ":", line_number, ": more than ",
+                                                           kMaxDistricts, " district codes"));
         }
         it->second = static_cast<uint32_t>(district_codes_.size());
         district_codes_.emplace_back(district);
@@ -803,13 +800,13 @@ class UnitLoader {
   int field_count_ = 0;
   int postcode_field_ = -1;
   int district_field_ = -1;
-  int doterm_field_ = -1;  // -1: no termination column
+  int doterm_field_ = -1;                    // -1: no termination column
   std::vector<std::string> header_;          // column names, headed files
   std::vector<std::string> header_display_;  // as written, for messages
 
-  std::string format_;   // "ONSPD", "NSPL" or "" (not told)
+  std::string format_;       // "ONSPD", "NSPL" or "" (not told)
   std::string format_file_;  // the file that told format_
-  std::string release_;  // from the first file's name, e.g. "ONSPD AUG 2025"
+  std::string release_;      // from the first file's name, e.g. "ONSPD AUG 2025"
   bool mixed_releases_ = false;
 
   absl::flat_hash_map<std::string, uint32_t> district_index_;
@@ -952,6 +949,10 @@ absl::StatusOr<std::unique_ptr<PostcodeDirectory>> PostcodeDirectory::Create(
     if (!description.ok()) return description.status();
     directory->unit_version_ = absl::StrCat(*description, " (", report.units_loaded, ")");
   }
+  directory->data_version_ =
+      directory->unit_version_.empty()
+          ? directory->sector_version_
+          : absl::StrCat(directory->sector_version_, " + ", directory->unit_version_);
   return directory;
 }
 
@@ -980,11 +981,6 @@ PostcodeLookup PostcodeDirectory::Lookup(const Postcode& postcode) const {
   }
   result.level = LookupLevel::kNotFound;
   return result;
-}
-
-std::string PostcodeDirectory::data_version() const {
-  if (unit_version_.empty()) return sector_version_;
-  return absl::StrCat(sector_version_, " + ", unit_version_);
 }
 
 }  // namespace referrals

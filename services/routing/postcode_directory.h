@@ -174,7 +174,7 @@ class PostcodeDirectory {
   // or "... + ONSPD AUG 2025 units (2712345)" (see
   // LoadReport::unit_data_version; a Code-Point directory or file without
   // Doc/metadata.txt gives "codepoint units (N)").
-  std::string data_version() const;
+  const std::string& data_version() const { return data_version_; }
 
   const LoadReport& load_report() const { return report_; }
 
@@ -198,6 +198,7 @@ class PostcodeDirectory {
   std::vector<std::string> district_codes_;
   std::string sector_version_;
   std::string unit_version_;  // empty when no unit data
+  std::string data_version_;  // see data_version(); set once by Create
   LoadReport report_;
 };
 

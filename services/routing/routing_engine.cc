@@ -125,13 +125,15 @@ RoutingDecision RoutingEngine::Decide(const Referral& referral,
   } else {
     Fire(&decision, "location.basis",
          absl::StrCat(BasisName(decision.location_basis()), " decides the authority"));
-    absl::StatusOr<referrals::v1::LocationResolution> location = resolver_->Resolve(postcode, *config);
-    if (!location.ok()) {
+    absl::StatusOr<referrals::v1::LocationResolution> resolved =
+        resolver_->Resolve(postcode, *config);
+    if (!resolved.ok()) {
       to_manual_triage("route.manual.bad_postcode",
                        absl::StrCat("the ", BasisName(decision.location_basis()),
-                                    " postcode is malformed: ", location.status().message()));
+                                    " postcode is malformed: ", resolved.status().message()));
     } else {
-      *decision.mutable_location() = *location;
+      decision.mutable_location()->Swap(&*resolved);  // moved, not copied
+      const referrals::v1::LocationResolution* location = &decision.location();
       switch (location->outcome()) {
         case referrals::v1::LOCATION_OUTCOME_IN_AREA: {
           const auto* authority = config->FindAuthority(location->authority_id());
@@ -154,20 +156,21 @@ RoutingDecision RoutingEngine::Decide(const Referral& referral,
           decision.set_outcome(referrals::v1::ROUTING_OUTCOME_TEAM);
           ToTeam(*team, &decision);
           Fire(&decision, rule->id(),
-               absl::StrCat(rule->description().empty() ? "team rule" : rule->description(),
-                            ": ", team->name()));
+               absl::StrCat(rule->description().empty() ? "team rule" : rule->description(), ": ",
+                            team->name()));
           break;
         }
         case referrals::v1::LOCATION_OUTCOME_OUT_OF_AREA:
           decision.set_outcome(referrals::v1::ROUTING_OUTCOME_OUT_OF_AREA);
           ToTeam(config->out_of_area_team(), &decision);
           *decision.mutable_out_of_area_councils() = location->out_of_area_councils();
-          Fire(&decision, "route.out_of_area",
-               absl::StrCat(location->postcode(), " is outside Essex, Southend and Thurrock",
-                            location->district_name().empty()
-                                ? ""
-                                : absl::StrCat(" (", location->district_name(), ")"),
-                            ": refer to ", absl::StrJoin(location->out_of_area_councils(), " or ")));
+          Fire(
+              &decision, "route.out_of_area",
+              absl::StrCat(location->postcode(), " is outside Essex, Southend and Thurrock",
+                           location->district_name().empty()
+                               ? ""
+                               : absl::StrCat(" (", location->district_name(), ")"),
+                           ": refer to ", absl::StrJoin(location->out_of_area_councils(), " or ")));
           break;
         case referrals::v1::LOCATION_OUTCOME_SPLIT:
           to_manual_triage("route.manual.split_sector",
