@@ -24,6 +24,7 @@
 # Environment: BENCH_PHASES overrides the phase list (see tools/loadgen/main.cc);
 # BENCH_INTAKE_FLAGS, BENCH_TRIAGE_FLAGS, BENCH_ROUTING_FLAGS add flags to a
 # service (e.g. BENCH_TRIAGE_FLAGS=--consumers=2) to try a configuration;
+# BENCH_REPLICAS=2 runs two processes each of triage and routing;
 # BENCH_LOADGEN_FLAGS adds flags to loadgen (e.g. --requests_csv=FILE);
 # BENCH_REDIS_FLAGS adds redis-server options (e.g. --auto-aof-rewrite-percentage 0).
 # Unit-level postcode data is not loaded (REFERRALS_POSTCODE_DATA is ignored):
@@ -95,17 +96,27 @@ common=(--redis="$redis_url" --redis_prefix="$prefix" --shutdown_grace_seconds=3
   ${BENCH_INTAKE_FLAGS:-} >"$run_dir/intake.log" 2>&1 &
 intake_pid=$!
 pids+=("$intake_pid")
-"$build_dir/services/triage/triage_service" "${common[@]}" --listen="$triage_addr" \
-  ${BENCH_TRIAGE_FLAGS:-} >"$run_dir/triage.log" 2>&1 &
-triage_pid=$!
-pids+=("$triage_pid")
-"$build_dir/services/routing/routing_service" "${common[@]}" --listen="$routing_addr" \
-  ${BENCH_ROUTING_FLAGS:-} >"$run_dir/routing.log" 2>&1 &
-routing_pid=$!
-pids+=("$routing_pid")
+# BENCH_REPLICAS processes each of triage and routing (default 1), as
+# replicas sharing the consumer groups; the first of each serves loadgen.
+replicas=${BENCH_REPLICAS:-1}
+pid_list="intake=$intake_pid"
+for r in $(seq 1 "$replicas"); do
+  suffix=$([ "$r" = 1 ] && echo "" || echo "$r")
+  t_addr=$([ "$r" = 1 ] && echo "$triage_addr" || echo "127.0.0.1:$(free_port)")
+  r_addr=$([ "$r" = 1 ] && echo "$routing_addr" || echo "127.0.0.1:$(free_port)")
+  "$build_dir/services/triage/triage_service" "${common[@]}" --listen="$t_addr" \
+    ${BENCH_TRIAGE_FLAGS:-} >"$run_dir/triage$suffix.log" 2>&1 &
+  pids+=("$!")
+  pid_list="$pid_list,triage$suffix=$!"
+  "$build_dir/services/routing/routing_service" "${common[@]}" --listen="$r_addr" \
+    ${BENCH_ROUTING_FLAGS:-} >"$run_dir/routing$suffix.log" 2>&1 &
+  pids+=("$!")
+  pid_list="$pid_list,routing$suffix=$!"
+done
 
 # Each service logs "started" once it listens; one that exits is a failure.
-for name in intake triage routing; do
+for log in "$run_dir"/intake.log "$run_dir"/triage*.log "$run_dir"/routing*.log; do
+  name=$(basename "$log" .log)
   for _ in $(seq 1 200); do
     if grep -q '"event":"started"' "$run_dir/$name.log" 2>/dev/null; then break; fi
     for pid in "${pids[@]}"; do
@@ -129,8 +140,8 @@ redis_pid=$(cat "$run_dir/redis.pid")
   --redis="$redis_url" --redis_prefix="$prefix" \
   --phases="$phases" --key_rate=1000 --sustain_seconds="$sustain_seconds" \
   --drain_timeout_s="$drain_timeout" --seed=1 \
-  --pids="intake=$intake_pid,triage=$triage_pid,routing=$routing_pid,redis=$redis_pid" \
-  --run_label="$mode" --note="commit $commit; $(nproc) CPUs; $(uptime | sed 's/.*load/load/')" \
+  --pids="$pid_list,redis=$redis_pid" \
+  --run_label="$mode" --note="commit $commit; $(nproc) CPUs; triage and routing x$replicas; $(uptime | sed 's/.*load/load/')" \
   --json_out="$out_dir/results.json" --svg_out="$out_dir/latency.svg" \
   ${BENCH_LOADGEN_FLAGS:-} >"$out_dir/table.txt" &
 loadgen_pid=$!

@@ -24,19 +24,18 @@
 //
 // Exit status: 0 after a run, 3 if any accepted referral was lost,
 // duplicated or misrouted, 1 if the run could not be made, 2 for bad flags.
-#include <signal.h>
-#include <sys/utsname.h>
-#include <unistd.h>
-
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <signal.h>
 #include <sstream>
 #include <string>
+#include <sys/utsname.h>
 #include <thread>
+#include <unistd.h>
 #include <vector>
 
 #include <grpcpp/generic/generic_stub.h>
@@ -154,8 +153,8 @@ bool Serving(const std::shared_ptr<grpc::Channel>& channel) {
   grpc::ByteBuffer response;
   absl::Notification done;
   grpc::Status status;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
-                 &response, [&](grpc::Status s) {
+  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
+                 [&](grpc::Status s) {
                    status = std::move(s);
                    done.Notify();
                  });
@@ -164,7 +163,8 @@ bool Serving(const std::shared_ptr<grpc::Channel>& channel) {
   std::vector<grpc::Slice> slices;
   std::string bytes;
   if (response.Dump(&slices).ok()) {
-    for (const auto& slice : slices) bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+    for (const auto& slice : slices)
+      bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
   }
   return bytes == std::string("\x08\x01", 2);  // status: SERVING
 }
@@ -175,7 +175,8 @@ std::map<std::string, std::string> RedisInfo(RedisConnection* redis) {
   if (redis == nullptr) return info;
   absl::StatusOr<RedisReply> reply = redis->Command({"INFO", "all"});
   if (!reply.ok()) return info;
-  for (absl::string_view line : absl::StrSplit(reply->str, absl::ByAnyChar("\r\n"), absl::SkipEmpty())) {
+  for (absl::string_view line :
+       absl::StrSplit(reply->str, absl::ByAnyChar("\r\n"), absl::SkipEmpty())) {
     const size_t colon = line.find(':');
     if (colon != absl::string_view::npos && line[0] != '#') {
       info[std::string(line.substr(0, colon))] = std::string(line.substr(colon + 1));
@@ -211,8 +212,8 @@ std::vector<std::pair<std::string, double>> CpuPercent(const CpuSample& before,
   const double wall = static_cast<double>(after.at_ns - before.at_ns) / 1e9;
   for (size_t i = 0; i < before.processes.size(); ++i) {
     if (before.seconds[i] < 0 || after.seconds[i] < 0 || wall <= 0) continue;
-    result.push_back({before.processes[i].first,
-                      100.0 * (after.seconds[i] - before.seconds[i]) / wall});
+    result.push_back(
+        {before.processes[i].first, 100.0 * (after.seconds[i] - before.seconds[i]) / wall});
   }
   return result;
 }
@@ -310,7 +311,8 @@ int Run() {
     return 1;
   }
   auto data = std::make_shared<const RoutingData>(*std::move(loaded));
-  auto generator = ReferralGenerator::Create(data, paths.postcode_sectors, absl::GetFlag(FLAGS_seed));
+  auto generator =
+      ReferralGenerator::Create(data, paths.postcode_sectors, absl::GetFlag(FLAGS_seed));
   if (!generator.ok()) {
     std::cerr << "generator: " << generator.status().message() << "\n";
     return 1;
@@ -335,7 +337,8 @@ int Run() {
     }
     referral_bytes += static_cast<double>(referral.ByteSizeLong());
     referrals::v1::ReferralSubmitted event;
-    *event.mutable_meta() = NewEventMeta(NewReferralId(absl::Now()), NewRandomId("C-"), absl::Now());
+    *event.mutable_meta() =
+        NewEventMeta(NewReferralId(absl::Now()), NewRandomId("C-"), absl::Now());
     *event.mutable_referral() = referral;
     *event.mutable_received_time() = ToTimestamp(absl::Now());
     events.push_back(event.SerializeAsString());
@@ -365,7 +368,8 @@ int Run() {
   report.machine["cpu_model"] = CpuModel();
   report.machine["kernel"] = absl::StrCat(uts.sysname, " ", uts.release);
   report.machine["load1_at_start"] = absl::StrFormat("%.2f", LoadAverage1());
-  report.machine["started"] = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone());
+  report.machine["started"] =
+      absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone());
 
   const std::string intake_address =
       FromFlagOrEnv(absl::GetFlag(FLAGS_intake), "REFERRALS_INTAKE", "127.0.0.1:50051");
@@ -377,9 +381,9 @@ int Run() {
   std::vector<std::pair<std::string, std::shared_ptr<grpc::Channel>>> to_check = {
       {intake_address, intake[0]}, {routing_address, routing}};
   if (!absl::GetFlag(FLAGS_triage).empty()) {
-    to_check.push_back({absl::GetFlag(FLAGS_triage),
-                        grpc::CreateChannel(absl::GetFlag(FLAGS_triage),
-                                            grpc::InsecureChannelCredentials())});
+    to_check.push_back(
+        {absl::GetFlag(FLAGS_triage),
+         grpc::CreateChannel(absl::GetFlag(FLAGS_triage), grpc::InsecureChannelCredentials())});
   }
   const absl::Time ready_by = absl::Now() + absl::Seconds(absl::GetFlag(FLAGS_wait_ready_s));
   for (const auto& [address, channel] : to_check) {
@@ -425,6 +429,8 @@ int Run() {
   std::vector<DriveResult> runs(phases->size());
   std::vector<PhaseResult> xadd_results(phases->size());
   std::vector<std::vector<std::pair<std::string, double>>> cpu(phases->size());
+  std::vector<std::vector<std::pair<std::string, double>>> cpu_used(phases->size());
+  std::vector<int64_t> calls_in_window(phases->size(), 0);
   std::vector<std::pair<double, double>> load(phases->size());
   std::vector<std::pair<std::map<std::string, std::string>, std::map<std::string, std::string>>>
       redis_info(phases->size());
@@ -481,15 +487,24 @@ int Run() {
       const int64_t missing = WaitForArrivals(log, runs[i], drain_by - absl::Now());
       const int64_t left = WaitForEmptyPipeline(stats_redis.get(), prefix, drain_by - absl::Now());
       backlog_left[i] = left;
-      note = absl::StrCat(runs[i].end_seq - runs[i].first_seq, " calls",
-                          missing > 0 ? absl::StrCat(", ", missing, " accepted but not on a queue yet")
-                                      : ", all accepted ones on their queues",
-                          left > 0 ? absl::StrCat(", ", left, " entries still in the pipeline")
-                                   : "");
+      note =
+          absl::StrCat(runs[i].end_seq - runs[i].first_seq, " calls",
+                       missing > 0 ? absl::StrCat(", ", missing, " accepted but not on a queue yet")
+                                   : ", all accepted ones on their queues",
+                       left > 0 ? absl::StrCat(", ", left, " entries still in the pipeline") : "");
     } else if (spec.kind != PhaseKind::kXadd) {
       note = absl::StrCat(runs[i].end_seq - runs[i].first_seq, " calls");
     }
-    cpu[i] = CpuPercent(before, SampleCpu(processes));
+    const CpuSample after = SampleCpu(processes);
+    cpu[i] = CpuPercent(before, after);
+    // Every call of the window (warm-up included) is work the services did
+    // while the CPU was sampled.
+    calls_in_window[i] = static_cast<int64_t>(runs[i].end_seq - runs[i].first_seq);
+    for (size_t k = 0; k < processes.size(); ++k) {
+      if (before.seconds[k] >= 0 && after.seconds[k] >= 0) {
+        cpu_used[i].push_back({processes[k].first, after.seconds[k] - before.seconds[k]});
+      }
+    }
     redis_info[i].second = RedisInfo(stats_redis.get());
     load[i].second = LoadAverage1();
     std::cerr << " " << note << "\n";
@@ -521,8 +536,7 @@ int Run() {
   ExpectedQueue expected;
   if (absl::GetFlag(FLAGS_verify_routes)) {
     expected = [&](uint64_t seq, int64_t received_us) {
-      const referrals::v1::Referral referral =
-          (*generator)->Make(seq, absl::StrCat(tag, "-", seq));
+      const referrals::v1::Referral referral = (*generator)->Make(seq, absl::StrCat(tag, "-", seq));
       const absl::Time received = absl::FromUnixMicros(received_us);
       const referrals::v1::TriageResult triage = data->triage->Classify(referral, received);
       return data->engine->Decide(referral, triage, received, received).queue();
@@ -534,6 +548,12 @@ int Run() {
                              ? xadd_results[i]
                              : AnalysePhase(spec, log, runs[i], watcher.queues(), expected);
     result.cpu_percent = cpu[i];
+    if (IsPipeline(spec.kind) && calls_in_window[i] > 0) {
+      for (const auto& [name, seconds] : cpu_used[i]) {
+        result.cpu_us_per_referral.push_back(
+            {name, 1e6 * seconds / static_cast<double>(calls_in_window[i])});
+      }
+    }
     result.load1_before = load[i].first;
     result.load1_after = load[i].second;
     result.started_unix_ms = started_unix_ms[i];
@@ -576,18 +596,17 @@ int Run() {
     if (auto latest = stats_redis->Command({"LATENCY", "LATEST"}); latest.ok()) {
       for (const RedisReply& event : latest->elements) {
         if (event.elements.size() < 4) continue;
-        report.redis_latency_events.push_back(absl::StrCat(
-            event.elements[0].str, ": ", event.elements[2].integer, " / ",
-            event.elements[3].integer));
+        report.redis_latency_events.push_back(absl::StrCat(event.elements[0].str, ": ",
+                                                           event.elements[2].integer, " / ",
+                                                           event.elements[3].integer));
       }
     }
   }
   report.machine["load1_at_end"] = absl::StrFormat("%.2f", LoadAverage1());
 
   std::cout << FormatTable(report) << std::flush;
-  for (const auto& [flag, content] :
-       {std::pair{absl::GetFlag(FLAGS_json_out), ToJson(report)},
-        std::pair{absl::GetFlag(FLAGS_svg_out), ToSvg(report)}}) {
+  for (const auto& [flag, content] : {std::pair{absl::GetFlag(FLAGS_json_out), ToJson(report)},
+                                      std::pair{absl::GetFlag(FLAGS_svg_out), ToSvg(report)}}) {
     if (flag.empty()) continue;
     std::ofstream out(flag, std::ios::trunc);
     out << content;
@@ -605,11 +624,15 @@ int Run() {
         if (r == nullptr) continue;
         const int64_t arrived = r->arrived_ns.load();
         out << i << "," << seq << ","
-            << absl::StrFormat("%.3f", static_cast<double>(r->scheduled_ns - runs[i].start_ns) / 1e6)
-            << "," << absl::StrFormat("%.3f", static_cast<double>(r->done_ns.load() - r->scheduled_ns) / 1e6)
+            << absl::StrFormat("%.3f",
+                               static_cast<double>(r->scheduled_ns - runs[i].start_ns) / 1e6)
+            << ","
+            << absl::StrFormat("%.3f",
+                               static_cast<double>(r->done_ns.load() - r->scheduled_ns) / 1e6)
             << "," << r->code.load() << ","
-            << (arrived == 0 ? std::string()
-                             : absl::StrFormat("%.3f", static_cast<double>(arrived - r->scheduled_ns) / 1e6))
+            << (arrived == 0
+                    ? std::string()
+                    : absl::StrFormat("%.3f", static_cast<double>(arrived - r->scheduled_ns) / 1e6))
             << "," << r->arrivals.load() << "\n";
       }
     }

@@ -37,7 +37,7 @@ struct Headline {
   const PhaseResult* empty_closed = nullptr;
   const PhaseResult* xadd = nullptr;            // one XADD per round trip
   const PhaseResult* xadd_pipelined = nullptr;  // the deepest pipeline
-  double max_open_ok_per_s = 0;  // the highest open-loop rate that ran clean
+  double max_open_ok_per_s = 0;                 // the highest open-loop rate that ran clean
   int64_t lost = 0, duplicated = 0, errors = 0, misrouted = 0;
 };
 
@@ -194,8 +194,8 @@ absl::StatusOr<std::vector<PhaseSpec>> ParsePhases(const std::string& text) {
       spec.label = absl::StrCat("empty call closed ", param, " in flight");
     } else if (kind == "xadd") {
       spec.kind = PhaseKind::kXadd;
-      spec.label = spec.param <= 1 ? "raw XADD, no pipelining"
-                                   : absl::StrCat("raw XADD, pipelined ", param);
+      spec.label =
+          spec.param <= 1 ? "raw XADD, no pipelining" : absl::StrCat("raw XADD, pipelined ", param);
     } else {
       return absl::InvalidArgumentError(absl::StrCat(
           "phase \"", item, "\": kind must be open, closed, empty_open, empty_closed or xadd"));
@@ -209,24 +209,42 @@ absl::StatusOr<std::vector<PhaseSpec>> ParsePhases(const std::string& text) {
 
 std::string StatusCodeName(int code) {
   switch (static_cast<grpc::StatusCode>(code)) {
-    case grpc::StatusCode::OK: return "OK";
-    case grpc::StatusCode::CANCELLED: return "CANCELLED";
-    case grpc::StatusCode::UNKNOWN: return "UNKNOWN";
-    case grpc::StatusCode::INVALID_ARGUMENT: return "INVALID_ARGUMENT";
-    case grpc::StatusCode::DEADLINE_EXCEEDED: return "DEADLINE_EXCEEDED";
-    case grpc::StatusCode::NOT_FOUND: return "NOT_FOUND";
-    case grpc::StatusCode::ALREADY_EXISTS: return "ALREADY_EXISTS";
-    case grpc::StatusCode::PERMISSION_DENIED: return "PERMISSION_DENIED";
-    case grpc::StatusCode::RESOURCE_EXHAUSTED: return "RESOURCE_EXHAUSTED";
-    case grpc::StatusCode::FAILED_PRECONDITION: return "FAILED_PRECONDITION";
-    case grpc::StatusCode::ABORTED: return "ABORTED";
-    case grpc::StatusCode::OUT_OF_RANGE: return "OUT_OF_RANGE";
-    case grpc::StatusCode::UNIMPLEMENTED: return "UNIMPLEMENTED";
-    case grpc::StatusCode::INTERNAL: return "INTERNAL";
-    case grpc::StatusCode::UNAVAILABLE: return "UNAVAILABLE";
-    case grpc::StatusCode::DATA_LOSS: return "DATA_LOSS";
-    case grpc::StatusCode::UNAUTHENTICATED: return "UNAUTHENTICATED";
-    default: return absl::StrCat("CODE_", code);
+    case grpc::StatusCode::OK:
+      return "OK";
+    case grpc::StatusCode::CANCELLED:
+      return "CANCELLED";
+    case grpc::StatusCode::UNKNOWN:
+      return "UNKNOWN";
+    case grpc::StatusCode::INVALID_ARGUMENT:
+      return "INVALID_ARGUMENT";
+    case grpc::StatusCode::DEADLINE_EXCEEDED:
+      return "DEADLINE_EXCEEDED";
+    case grpc::StatusCode::NOT_FOUND:
+      return "NOT_FOUND";
+    case grpc::StatusCode::ALREADY_EXISTS:
+      return "ALREADY_EXISTS";
+    case grpc::StatusCode::PERMISSION_DENIED:
+      return "PERMISSION_DENIED";
+    case grpc::StatusCode::RESOURCE_EXHAUSTED:
+      return "RESOURCE_EXHAUSTED";
+    case grpc::StatusCode::FAILED_PRECONDITION:
+      return "FAILED_PRECONDITION";
+    case grpc::StatusCode::ABORTED:
+      return "ABORTED";
+    case grpc::StatusCode::OUT_OF_RANGE:
+      return "OUT_OF_RANGE";
+    case grpc::StatusCode::UNIMPLEMENTED:
+      return "UNIMPLEMENTED";
+    case grpc::StatusCode::INTERNAL:
+      return "INTERNAL";
+    case grpc::StatusCode::UNAVAILABLE:
+      return "UNAVAILABLE";
+    case grpc::StatusCode::DATA_LOSS:
+      return "DATA_LOSS";
+    case grpc::StatusCode::UNAUTHENTICATED:
+      return "UNAUTHENTICATED";
+    default:
+      return absl::StrCat("CODE_", code);
   }
 }
 
@@ -301,12 +319,12 @@ PhaseResult AnalysePhase(const PhaseSpec& spec, const RequestLog& log, const Dri
       static_cast<double>((spec.kind == PhaseKind::kOpen || spec.kind == PhaseKind::kEmptyOpen
                                ? run.send_end_ns
                                : run.done_ns) -
-                          run.measure_start_ns) / 1e9;
+                          run.measure_start_ns) /
+      1e9;
   result.submit_per_s = span_s > 0 ? static_cast<double>(result.ok) / span_s : 0;
   if (pipeline && last_arrival > 0) {
-    result.e2e_per_s =
-        static_cast<double>(result.arrived) /
-        (static_cast<double>(last_arrival - run.measure_start_ns) / 1e9);
+    result.e2e_per_s = static_cast<double>(result.arrived) /
+                       (static_cast<double>(last_arrival - run.measure_start_ns) / 1e9);
     result.drain_ms = static_cast<double>(last_arrival - run.send_end_ns) / 1e6;
   }
   for (auto& [second, samples] : by_second) {
@@ -322,25 +340,25 @@ PhaseResult AnalysePhase(const PhaseSpec& spec, const RequestLog& log, const Dri
     // Clean, and nothing left queued behind the last call: the pipeline kept
     // up with the offered rate (open loop) rather than buffering it.
     result.clean = result.clean && result.lost == 0 && result.duplicated == 0 &&
-                   result.misrouted == 0 && result.not_observed == 0 &&
-                result.id_mismatch == 0 && result.duplicate_answers == 0 &&
-                (spec.kind != PhaseKind::kOpen || result.drain_ms <= 1000);
+                   result.misrouted == 0 && result.not_observed == 0 && result.id_mismatch == 0 &&
+                   result.duplicate_answers == 0 &&
+                   (spec.kind != PhaseKind::kOpen || result.drain_ms <= 1000);
   }
   return result;
 }
 
 std::string FormatTable(const RunReport& report) {
   std::string out;
-  absl::StrAppend(&out, absl::StrFormat("%-38s %9s %9s %9s  %-36s  %-36s %7s %5s %4s %s\n",
-                                        "PHASE", "OFFERED/s", "OK/s", "E2E/s",
-                                        "CALL ms p50 / p90 / p99 / p99.9 / max",
-                                        "E2E ms p50 / p90 / p99 / p99.9 / max", "ERRORS",
-                                        "LOST", "DUP", "CLEAN"));
+  absl::StrAppend(
+      &out,
+      absl::StrFormat("%-38s %9s %9s %9s  %-36s  %-36s %7s %5s %4s %s\n", "PHASE", "OFFERED/s",
+                      "OK/s", "E2E/s", "CALL ms p50 / p90 / p99 / p99.9 / max",
+                      "E2E ms p50 / p90 / p99 / p99.9 / max", "ERRORS", "LOST", "DUP", "CLEAN"));
   for (const PhaseResult& p : report.phases) {
     const bool pipeline = IsPipeline(p.spec.kind);
-    const std::string offered = p.spec.kind == PhaseKind::kOpen || p.spec.kind == PhaseKind::kEmptyOpen
-                                    ? Rate(p.spec.param)
-                                    : "-";
+    const std::string offered =
+        p.spec.kind == PhaseKind::kOpen || p.spec.kind == PhaseKind::kEmptyOpen ? Rate(p.spec.param)
+                                                                                : "-";
     absl::StrAppend(
         &out, absl::StrFormat("%-38s %9s %9s %9s  %-36s  %-36s %7d %5s %4s %s\n", p.spec.label,
                               offered, Rate(p.submit_per_s), pipeline ? Rate(p.e2e_per_s) : "-",
@@ -380,6 +398,16 @@ std::string FormatTable(const RunReport& report) {
       }
       notes.push_back(absl::StrCat("cpu ", absl::StrJoin(cpu, " ")));
     }
+    if (!p.cpu_us_per_referral.empty()) {
+      std::vector<std::string> cost;
+      double total = 0;
+      for (const auto& [name, us] : p.cpu_us_per_referral) {
+        cost.push_back(absl::StrFormat("%s %.0f", name, us));
+        if (name != "loadgen") total += us;
+      }
+      notes.push_back(absl::StrFormat("cpu us per referral %s (services + redis %.0f)",
+                                      absl::StrJoin(cost, " "), total));
+    }
     notes.push_back(absl::StrFormat("load %.2f->%.2f", p.load1_before, p.load1_after));
     notes.push_back(absl::StrFormat(
         "redis forks %d (last %.1f ms), delayed fsyncs %d, memory %.0f MB, aof %.0f MB",
@@ -391,30 +419,33 @@ std::string FormatTable(const RunReport& report) {
   const Headline h = FindHeadline(report);
   absl::StrAppend(&out, "\nBaselines on this machine, this run:\n");
   if (h.xadd != nullptr) {
-    absl::StrAppend(&out, absl::StrFormat("  raw XADD, 1 connection, no pipelining   %9s/s  p99 %s ms\n",
-                                          Rate(h.xadd->submit_per_s), Ms(h.xadd->submit.p99)));
+    absl::StrAppend(&out,
+                    absl::StrFormat("  raw XADD, 1 connection, no pipelining   %9s/s  p99 %s ms\n",
+                                    Rate(h.xadd->submit_per_s), Ms(h.xadd->submit.p99)));
   }
   if (h.xadd_pipelined != nullptr) {
-    absl::StrAppend(&out, absl::StrFormat("  raw XADD, 1 connection, pipelined %-5g %9s/s\n",
-                                          h.xadd_pipelined->spec.param,
-                                          Rate(h.xadd_pipelined->submit_per_s)));
+    absl::StrAppend(
+        &out, absl::StrFormat("  raw XADD, 1 connection, pipelined %-5g %9s/s\n",
+                              h.xadd_pipelined->spec.param, Rate(h.xadd_pipelined->submit_per_s)));
   }
   if (h.empty_open != nullptr) {
-    absl::StrAppend(&out, absl::StrFormat("  empty gRPC call (Health/Check on intake) p99 %s ms at %s/s\n",
-                                          Ms(h.empty_open->submit.p99),
-                                          Rate(h.empty_open->spec.param)));
+    absl::StrAppend(
+        &out, absl::StrFormat("  empty gRPC call (Health/Check on intake) p99 %s ms at %s/s\n",
+                              Ms(h.empty_open->submit.p99), Rate(h.empty_open->spec.param)));
   }
   if (h.empty_closed != nullptr) {
-    absl::StrAppend(&out, absl::StrFormat("  empty gRPC call, closed loop %g in flight %9s/s\n",
-                                          h.empty_closed->spec.param,
-                                          Rate(h.empty_closed->submit_per_s)));
+    absl::StrAppend(
+        &out, absl::StrFormat("  empty gRPC call, closed loop %g in flight %9s/s\n",
+                              h.empty_closed->spec.param, Rate(h.empty_closed->submit_per_s)));
   }
   absl::StrAppend(&out, "\nHeadline (ratios to the baselines):\n");
   if (h.closed != nullptr) {
     const double rate = h.closed->e2e_per_s;
-    absl::StrAppend(&out, absl::StrFormat("  max sustained (closed loop, e2e)   %7s/s", Rate(rate)));
+    absl::StrAppend(&out,
+                    absl::StrFormat("  max sustained (closed loop, e2e)   %7s/s", Rate(rate)));
     if (h.xadd != nullptr) {
-      absl::StrAppend(&out, absl::StrFormat("  = %.3f x raw XADD", Ratio(rate, h.xadd->submit_per_s)));
+      absl::StrAppend(&out,
+                      absl::StrFormat("  = %.3f x raw XADD", Ratio(rate, h.xadd->submit_per_s)));
     }
     if (h.xadd_pipelined != nullptr) {
       absl::StrAppend(&out, absl::StrFormat("  = %.4f x pipelined XADD",
@@ -434,15 +465,18 @@ std::string FormatTable(const RunReport& report) {
                                           Ms(h.key->e2e.p99)));
   }
   if (h.sustain != nullptr) {
-    absl::StrAppend(&out, absl::StrFormat("  sustained %s/s for %gs: %s (errors %d, lost %d, duplicated %d, drain %s ms)\n",
-                                          Rate(h.sustain->spec.param), h.sustain->spec.seconds,
-                                          h.sustain->clean ? "clean" : "NOT clean", h.sustain->errors,
-                                          h.sustain->lost, h.sustain->duplicated,
-                                          Ms(h.sustain->drain_ms)));
+    absl::StrAppend(
+        &out, absl::StrFormat(
+                  "  sustained %s/s for %gs: %s (errors %d, lost %d, duplicated %d, drain %s ms)\n",
+                  Rate(h.sustain->spec.param), h.sustain->spec.seconds,
+                  h.sustain->clean ? "clean" : "NOT clean", h.sustain->errors, h.sustain->lost,
+                  h.sustain->duplicated, Ms(h.sustain->drain_ms)));
   }
-  absl::StrAppend(&out, absl::StrFormat("  highest clean open-loop step %s/s; all pipeline phases: errors %d, lost %d, duplicated %d, misrouted %d, unexpected queue entries %d\n",
-                                        Rate(h.max_open_ok_per_s), h.errors, h.lost,
-                                        h.duplicated, h.misrouted, report.unexpected_entries));
+  absl::StrAppend(
+      &out, absl::StrFormat("  highest clean open-loop step %s/s; all pipeline phases: errors %d, "
+                            "lost %d, duplicated %d, misrouted %d, unexpected queue entries %d\n",
+                            Rate(h.max_open_ok_per_s), h.errors, h.lost, h.duplicated, h.misrouted,
+                            report.unexpected_entries));
   if (!report.redis_latency_events.empty()) {
     absl::StrAppend(&out, "  redis latency monitor (event: latest / max ms): ",
                     absl::StrJoin(report.redis_latency_events, "; "), "\n");
@@ -453,8 +487,8 @@ std::string FormatTable(const RunReport& report) {
       commands.push_back(absl::StrFormat("%s %d calls %.1f us/call %.1f s", c.name, c.calls,
                                          c.usec_per_call, c.seconds));
     }
-    absl::StrAppend(&out, "  redis time by command after the baselines: ",
-                    absl::StrJoin(commands, "; "), "\n");
+    absl::StrAppend(
+        &out, "  redis time by command after the baselines: ", absl::StrJoin(commands, "; "), "\n");
   }
   if (!report.queue_mix.empty()) {
     int64_t total = 0;
@@ -490,15 +524,15 @@ std::string ToJson(const RunReport& report) {
   add("max_clean_open_loop_per_s", JsonRate(h.max_open_ok_per_s));
   add("raw_xadd_per_s", h.xadd ? JsonRate(h.xadd->submit_per_s) : "null");
   add("raw_xadd_p99_ms", h.xadd ? JsonMs(h.xadd->submit.p99) : "null");
-  add("raw_xadd_pipelined_per_s", h.xadd_pipelined ? JsonRate(h.xadd_pipelined->submit_per_s) : "null");
+  add("raw_xadd_pipelined_per_s",
+      h.xadd_pipelined ? JsonRate(h.xadd_pipelined->submit_per_s) : "null");
   add("empty_call_p99_ms", h.empty_open ? JsonMs(h.empty_open->submit.p99) : "null");
   add("empty_call_per_s", h.empty_closed ? JsonRate(h.empty_closed->submit_per_s) : "null");
   add("ratio_max_sustained_to_raw_xadd",
       h.closed && h.xadd ? Num(Ratio(h.closed->e2e_per_s, h.xadd->submit_per_s)) : "null");
   add("ratio_max_sustained_to_raw_xadd_pipelined",
-      h.closed && h.xadd_pipelined
-          ? Num(Ratio(h.closed->e2e_per_s, h.xadd_pipelined->submit_per_s))
-          : "null");
+      h.closed && h.xadd_pipelined ? Num(Ratio(h.closed->e2e_per_s, h.xadd_pipelined->submit_per_s))
+                                   : "null");
   add("ratio_submit_p99_to_empty_call_p99",
       h.key && h.empty_open ? Num(Ratio(h.key->submit.p99, h.empty_open->submit.p99)) : "null");
   if (h.sustain != nullptr) {
@@ -554,30 +588,38 @@ std::string ToJson(const RunReport& report) {
   std::vector<std::string> phases;
   for (const PhaseResult& p : report.phases) {
     std::vector<std::string> codes;
-    for (const auto& [code, n] : p.errors_by_code) codes.push_back(absl::StrCat(JsonString(code), ": ", n));
+    for (const auto& [code, n] : p.errors_by_code)
+      codes.push_back(absl::StrCat(JsonString(code), ": ", n));
     std::vector<std::string> cpu;
-    for (const auto& [name, percent] : p.cpu_percent) cpu.push_back(absl::StrCat(JsonString(name), ": ", Num(percent)));
+    for (const auto& [name, percent] : p.cpu_percent)
+      cpu.push_back(absl::StrCat(JsonString(name), ": ", Num(percent)));
+    std::vector<std::string> cost;
+    for (const auto& [name, us] : p.cpu_us_per_referral) {
+      cost.push_back(absl::StrCat(JsonString(name), ": ", Num(us)));
+    }
     std::vector<std::string> windows;
     for (const Window& w : p.windows) {
       windows.push_back(absl::StrCat("[", w.second, ", ", w.calls, ", ", JsonMs(w.submit_p99), ", ",
                                      JsonMs(w.e2e_p99), "]"));
     }
     phases.push_back(absl::StrCat(
-        "    {\"label\": ", JsonString(p.spec.label), ", \"kind\": ", JsonString(KindName(p.spec.kind)),
-        ", \"param\": ", Num(p.spec.param), ", \"seconds\": ", Num(p.spec.seconds),
-        ", \"warmup_calls\": ", p.warmup_calls, ", \"sent\": ", p.sent, ", \"ok\": ", p.ok, ", \"errors\": ", p.errors,
+        "    {\"label\": ", JsonString(p.spec.label),
+        ", \"kind\": ", JsonString(KindName(p.spec.kind)), ", \"param\": ", Num(p.spec.param),
+        ", \"seconds\": ", Num(p.spec.seconds), ", \"warmup_calls\": ", p.warmup_calls,
+        ", \"sent\": ", p.sent, ", \"ok\": ", p.ok, ", \"errors\": ", p.errors,
         ", \"errors_by_code\": {", absl::StrJoin(codes, ", "), "}",
         ", \"ok_per_s\": ", JsonRate(p.submit_per_s), ", \"e2e_per_s\": ", JsonRate(p.e2e_per_s),
         ",\n     \"call\": ", LatencyJson(p.submit), ",\n     \"e2e\": ", LatencyJson(p.e2e),
         ",\n     \"e2e_by_event_timestamps\": ", LatencyJson(p.e2e_server),
-        ",\n     \"arrived\": ", p.arrived, ", \"lost\": ", p.lost, ", \"duplicated\": ", p.duplicated,
-        ", \"misrouted\": ", p.misrouted, ", \"id_mismatch\": ", p.id_mismatch,
-        ", \"not_observed\": ", p.not_observed, ", \"backlog_left\": ", p.backlog_left,
-        ", \"duplicate_answers\": ", p.duplicate_answers,
-        ", \"arrived_after_error\": ", p.arrived_after_error, ", \"drain_ms\": ", JsonMs(p.drain_ms),
-        ", \"clean\": ", p.clean ? "true" : "false", ", \"cpu_percent\": {", absl::StrJoin(cpu, ", "),
-        "}, \"load1_before\": ", Num(p.load1_before), ", \"load1_after\": ", Num(p.load1_after),
-        ", \"started_unix_ms\": ", p.started_unix_ms,
+        ",\n     \"arrived\": ", p.arrived, ", \"lost\": ", p.lost,
+        ", \"duplicated\": ", p.duplicated, ", \"misrouted\": ", p.misrouted,
+        ", \"id_mismatch\": ", p.id_mismatch, ", \"not_observed\": ", p.not_observed,
+        ", \"backlog_left\": ", p.backlog_left, ", \"duplicate_answers\": ", p.duplicate_answers,
+        ", \"arrived_after_error\": ", p.arrived_after_error,
+        ", \"drain_ms\": ", JsonMs(p.drain_ms), ", \"clean\": ", p.clean ? "true" : "false",
+        ", \"cpu_percent\": {", absl::StrJoin(cpu, ", "), "}, \"cpu_us_per_referral\": {",
+        absl::StrJoin(cost, ", "), "}, \"load1_before\": ", Num(p.load1_before),
+        ", \"load1_after\": ", Num(p.load1_after), ", \"started_unix_ms\": ", p.started_unix_ms,
         ",\n     \"redis\": {\"forks\": ", p.redis_forks, ", \"last_fork_ms\": ",
         JsonMs(p.redis_last_fork_ms), ", \"delayed_fsyncs\": ", p.redis_delayed_fsync,
         ", \"memory_mb\": ", Num(p.redis_memory_mb), ", \"aof_mb\": ", Num(p.redis_aof_mb), "}",
@@ -617,44 +659,54 @@ std::string ToSvg(const RunReport& report) {
       const double l = std::clamp(std::log10(std::max(ms, 1e-9)), log_min, log_max);
       return y0 + panel_h * (log_max - l) / (log_max - log_min);
     };
-    absl::StrAppend(&svg, absl::StrFormat("<text x=\"%.0f\" y=\"%.0f\" font-size=\"12\">%s%s</text>\n",
-                                          left, y0 - 4, p.spec.label, p.clean ? "" : "  (not clean)"));
-    absl::StrAppend(&svg, absl::StrFormat(
-        "<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" height=\"%.0f\" fill=\"none\" stroke=\"#999\"/>\n",
-        left, y0, plot_w, panel_h));
+    absl::StrAppend(
+        &svg, absl::StrFormat("<text x=\"%.0f\" y=\"%.0f\" font-size=\"12\">%s%s</text>\n", left,
+                              y0 - 4, p.spec.label, p.clean ? "" : "  (not clean)"));
+    absl::StrAppend(&svg, absl::StrFormat("<rect x=\"%.0f\" y=\"%.0f\" width=\"%.0f\" "
+                                          "height=\"%.0f\" fill=\"none\" stroke=\"#999\"/>\n",
+                                          left, y0, plot_w, panel_h));
     for (int l = static_cast<int>(log_min); l <= static_cast<int>(log_max); ++l) {
       const double ms = std::pow(10.0, l);
       const double y = y_of(ms);
-      absl::StrAppend(&svg, absl::StrFormat(
-          "<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"#eee\"/>"
-          "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">%s ms</text>\n",
-          left, y, left + plot_w, y, left - 4, y + 4, ms < 1 ? "0.1" : absl::StrFormat("%.0f", ms)));
+      absl::StrAppend(
+          &svg,
+          absl::StrFormat("<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"#eee\"/>"
+                          "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">%s ms</text>\n",
+                          left, y, left + plot_w, y, left - 4, y + 4,
+                          ms < 1 ? "0.1" : absl::StrFormat("%.0f", ms)));
     }
     if (IsPipeline(p.spec.kind)) {
       for (double target : {5.0, 20.0}) {
-        absl::StrAppend(&svg, absl::StrFormat(
-            "<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"%s\" "
-            "stroke-dasharray=\"4 3\"/>\n",
-            left, y_of(target), left + plot_w, y_of(target), target == 5 ? "#1f77b4" : "#d62728"));
+        absl::StrAppend(
+            &svg,
+            absl::StrFormat("<line x1=\"%.0f\" y1=\"%.1f\" x2=\"%.0f\" y2=\"%.1f\" stroke=\"%s\" "
+                            "stroke-dasharray=\"4 3\"/>\n",
+                            left, y_of(target), left + plot_w, y_of(target),
+                            target == 5 ? "#1f77b4" : "#d62728"));
       }
     }
     const int step = seconds > 30 ? 10 : seconds > 5 ? 5 : 1;
     for (int t = 0; t <= static_cast<int>(seconds); t += step) {
-      absl::StrAppend(&svg, absl::StrFormat("<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">%ds</text>\n",
-                                            x_of(t), y0 + panel_h + 13, t));
+      absl::StrAppend(
+          &svg, absl::StrFormat("<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">%ds</text>\n",
+                                x_of(t), y0 + panel_h + 13, t));
     }
     std::string call_points, e2e_points;
     for (const Window& w : p.windows) {
       const double x = x_of(w.second + 0.5);
-      if (w.submit_p99 >= 0) absl::StrAppend(&call_points, absl::StrFormat("%.1f,%.1f ", x, y_of(w.submit_p99)));
-      if (w.e2e_p99 >= 0) absl::StrAppend(&e2e_points, absl::StrFormat("%.1f,%.1f ", x, y_of(w.e2e_p99)));
+      if (w.submit_p99 >= 0)
+        absl::StrAppend(&call_points, absl::StrFormat("%.1f,%.1f ", x, y_of(w.submit_p99)));
+      if (w.e2e_p99 >= 0)
+        absl::StrAppend(&e2e_points, absl::StrFormat("%.1f,%.1f ", x, y_of(w.e2e_p99)));
     }
     if (!call_points.empty()) {
-      absl::StrAppend(&svg, "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\" points=\"",
+      absl::StrAppend(&svg,
+                      "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\" points=\"",
                       call_points, "\"/>\n");
     }
     if (!e2e_points.empty()) {
-      absl::StrAppend(&svg, "<polyline fill=\"none\" stroke=\"#d62728\" stroke-width=\"1.5\" points=\"",
+      absl::StrAppend(&svg,
+                      "<polyline fill=\"none\" stroke=\"#d62728\" stroke-width=\"1.5\" points=\"",
                       e2e_points, "\"/>\n");
     }
   }

@@ -60,26 +60,29 @@ struct PhaseResult {
   int64_t ok = 0;
   int64_t errors = 0;
   std::map<std::string, int64_t> errors_by_code;  // e.g. "DEADLINE_EXCEEDED" -> 3
-  double submit_per_s = 0;  // calls answered OK per second of the phase
-  double e2e_per_s = 0;     // referrals on a queue per second, start to last arrival
-  LatencySummary submit;    // call latency (every completed call, failed ones too)
-  LatencySummary e2e;       // due time -> seen on the destination queue
-  LatencySummary e2e_server;  // intake's received_time -> queue entry id (Redis ms)
-  int64_t arrived = 0;      // OK'd referrals seen arriving (routed event)
-  int64_t lost = 0;         // OK'd, on no destination queue at the end
-  int64_t duplicated = 0;   // on the queues (or routed) more than once
-  int64_t misrouted = 0;    // on another queue than the rules decide offline
-  int64_t not_observed = 0;  // on a queue, but its routed event never seen
-  int64_t id_mismatch = 0;  // queued under another referral id than intake answered
-  int64_t duplicate_answers = 0;  // intake answered duplicate=true to a fresh request id
+  double submit_per_s = 0;                        // calls answered OK per second of the phase
+  double e2e_per_s = 0;             // referrals on a queue per second, start to last arrival
+  LatencySummary submit;            // call latency (every completed call, failed ones too)
+  LatencySummary e2e;               // due time -> seen on the destination queue
+  LatencySummary e2e_server;        // intake's received_time -> queue entry id (Redis ms)
+  int64_t arrived = 0;              // OK'd referrals seen arriving (routed event)
+  int64_t lost = 0;                 // OK'd, on no destination queue at the end
+  int64_t duplicated = 0;           // on the queues (or routed) more than once
+  int64_t misrouted = 0;            // on another queue than the rules decide offline
+  int64_t not_observed = 0;         // on a queue, but its routed event never seen
+  int64_t id_mismatch = 0;          // queued under another referral id than intake answered
+  int64_t duplicate_answers = 0;    // intake answered duplicate=true to a fresh request id
   int64_t arrived_after_error = 0;  // the call failed (e.g. deadline) yet it was stored
-  double drain_ms = -1;     // last arrival after the last call was due
+  double drain_ms = -1;             // last arrival after the last call was due
   // Entries stored but neither routed nor dead-lettered when loadgen stopped
   // waiting (--drain_timeout_s): the next phase started with this backlog.
   int64_t backlog_left = 0;
-  bool clean = false;       // no errors, nothing lost or twice, no backlog left
+  bool clean = false;  // no errors, nothing lost or twice, no backlog left
   std::vector<Window> windows;
   std::vector<std::pair<std::string, double>> cpu_percent;  // process -> % of one core
+  // Pipeline phases: CPU time each process used from the phase's start until
+  // it drained, divided by the calls made (the cost of one referral).
+  std::vector<std::pair<std::string, double>> cpu_us_per_referral;
   // Redis during the phase (INFO): forks (AOF rewrites), writes delayed
   // because the previous fsync had not finished, and size at the end.
   int64_t redis_forks = 0;
@@ -108,7 +111,7 @@ struct RunReport {
   std::vector<PhaseResult> phases;
   double key_rate = 1000;       // the open-loop step the headline latencies come from
   double sustain_seconds = 60;  // an open phase at least this long is the sustain test
-  std::map<std::string, std::string> machine;  // free-form facts: cpus, model, load
+  std::map<std::string, std::string> machine;              // free-form facts: cpus, model, load
   std::vector<std::pair<std::string, int64_t>> queue_mix;  // queue -> entries seen
   int64_t unexpected_entries = 0;
   std::string generator_summary;
