@@ -15,6 +15,7 @@
 #include "common/service/signals.h"
 #include "services/intake/intake_service.h"
 #include "services/intake/referral_store.h"
+#include "services/intake/referral_submitter.h"
 #include "services/triage/triage_rules.h"
 
 ABSL_FLAG(int, redis_workers, 4, "threads (each with a Redis connection) that store referrals");
@@ -42,8 +43,9 @@ int main(int argc, char** argv) {
 
   ReferralStore store{Keys(absl::GetFlag(FLAGS_redis_prefix))};
   RedisWorkerPool pool(*redis, absl::GetFlag(FLAGS_redis_workers));
-  IntakeServiceImpl service(&store, &pool, absl::Now, ReferralLimits(),
-                            std::make_shared<const TriageRules>(*catalog));
+  ReferralSubmitter submitter(&store, &pool, absl::Now, ReferralLimits(),
+                              std::make_shared<const TriageRules>(*catalog));
+  IntakeServiceImpl service(&submitter);
 
   absl::StatusOr<StartedServer> started = StartGrpcServer(absl::GetFlag(FLAGS_listen), {&service});
   if (!started.ok()) {
