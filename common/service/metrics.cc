@@ -100,8 +100,13 @@ std::string FormatSampleValue(double value) {
   if (value == std::floor(value) && std::fabs(value) < 9007199254740992.0) {
     return absl::StrCat(static_cast<int64_t>(value));
   }
-  char buffer[64];
-  const std::to_chars_result result = std::to_chars(buffer, buffer + sizeof(buffer), value);
+  // Shortest round-trip digits; plain decimals ("0.0005", not "5e-04") in
+  // the range bucket bounds and latencies live in.
+  char buffer[400];
+  const double magnitude = std::fabs(value);
+  const std::chars_format format =
+      magnitude >= 1e-6 && magnitude < 1e15 ? std::chars_format::fixed : std::chars_format::general;
+  const std::to_chars_result result = std::to_chars(buffer, buffer + sizeof(buffer), value, format);
   return std::string(buffer, result.ptr);
 }
 

@@ -135,6 +135,10 @@ TEST(MetricsRegistry, FormatsSampleValues) {
   EXPECT_EQ(FormatSampleValue(12345678), "12345678");
   EXPECT_EQ(FormatSampleValue(-3), "-3");
   EXPECT_EQ(FormatSampleValue(0.25), "0.25");
+  EXPECT_EQ(FormatSampleValue(0.0005), "0.0005");
+  EXPECT_EQ(FormatSampleValue(0.1), "0.1");
+  EXPECT_EQ(FormatSampleValue(1e-9), "1e-09");
+  EXPECT_EQ(FormatSampleValue(2.5e20), "2.5e+20");
   EXPECT_EQ(FormatSampleValue(std::numeric_limits<double>::infinity()), "+Inf");
   EXPECT_EQ(FormatSampleValue(-std::numeric_limits<double>::infinity()), "-Inf");
   EXPECT_EQ(FormatSampleValue(std::numeric_limits<double>::quiet_NaN()), "NaN");
