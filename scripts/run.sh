@@ -120,7 +120,7 @@ echo "=== Demo: submitting the synthetic referrals in examples/referrals/ ==="
 for file in examples/referrals/*.json; do
   echo
   echo "--- $(basename "$file")"
-  id=$("$ctl" submit "$file" | awk '{print $1}')
+  id=$("$ctl" submit "$file" | awk 'NR == 1 {print $1}')  # later lines: signposts
   "$ctl" get --wait_seconds=10 "$id"
 done
 echo
