@@ -15,6 +15,8 @@
 #                             passed to routing_service as --postcode_data.
 #                             Without it, the embedded sector table decides
 #   INTAKE_PORT, TRIAGE_PORT, ROUTING_PORT   default 50051, 50052, 50053
+#   INTAKE_HTTP_PORT          the portal's HTTP intake, /metrics, /healthz;
+#                             default 8080 (docs/portal.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh

@@ -1,5 +1,7 @@
 #include "common/service/http_server.h"
 
+#include <algorithm>
+#include <chrono>
 #include <exception>
 #include <sys/socket.h>
 #include <typeinfo>

@@ -438,8 +438,9 @@ TEST_F(HttpIntakeTest, GrpcSubmitIsScopedByClientIdMetadata) {
 TEST_F(HttpIntakeTest, HealthzAndMetricsWithoutPersonalData) {
   auto http = client();
   ASSERT_TRUE(Post(*http, ValidBody(), "http-metrics-1"));
-  ASSERT_TRUE(Post(*http, ValidBody(), "http-metrics-1"));  // a duplicate
-  ASSERT_TRUE(Post(*http, "{}", "http-metrics-2"));         // rejected
+  ASSERT_TRUE(Post(*http, ValidBody(), "http-metrics-1"));          // a duplicate
+  ASSERT_TRUE(Post(*http, "{}", "http-metrics-2"));                 // rejected
+  ASSERT_TRUE(http->Get("/v1/referrals/R-20261123-00000000abcd"));  // 404, id not a label
   httplib::Result health = http->Get("/healthz");
   ASSERT_TRUE(health);
   EXPECT_EQ(health->status, 200);
