@@ -15,6 +15,8 @@
 #                             passed to routing_service as --postcode_data.
 #                             Without it, the embedded sector table decides
 #   INTAKE_PORT, TRIAGE_PORT, ROUTING_PORT   default 50051, 50052, 50053
+#   INTAKE_HTTP_PORT          the portal's HTTP intake, /metrics, /healthz;
+#                             default 8080 (docs/portal.md)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -61,12 +63,15 @@ fi
 if [ "$demo" = 1 ]; then
   prefix="demo-$(date +%s)-$$:"
   INTAKE_PORT=$(free_port); TRIAGE_PORT=$(free_port); ROUTING_PORT=$(free_port)
+  INTAKE_HTTP_PORT=$(free_port)
 else
   prefix="referrals:"
 fi
 export REFERRALS_INTAKE="127.0.0.1:${INTAKE_PORT:-50051}"
 export REFERRALS_TRIAGE="127.0.0.1:${TRIAGE_PORT:-50052}"
 export REFERRALS_ROUTING="127.0.0.1:${ROUTING_PORT:-50053}"
+# The portal's HTTP intake, /metrics and /healthz (docs/portal.md).
+export REFERRALS_INTAKE_HTTP="127.0.0.1:${INTAKE_HTTP_PORT:-8080}"
 
 if [ -n "${REFERRALS_POSTCODE_DATA:-}" ]; then
   echo "run.sh: unit-level postcode data from $REFERRALS_POSTCODE_DATA"
@@ -75,6 +80,7 @@ else
 fi
 common=(--redis="$REDIS_URL" --redis_prefix="$prefix")
 build/services/intake/intake_service "${common[@]}" --listen="$REFERRALS_INTAKE" \
+  --http_listen="$REFERRALS_INTAKE_HTTP" \
   >"$run_dir/intake.log" 2>&1 &
 pids+=($!)
 build/services/triage/triage_service "${common[@]}" --listen="$REFERRALS_TRIAGE" \
@@ -108,6 +114,10 @@ Try, in another terminal (with REFERRALS_INTAKE=$REFERRALS_INTAKE REFERRALS_ROUT
   $ctl get REFERRAL_ID
   $ctl queues
   $ctl watch southend-front-door
+The portal's HTTP intake is on http://$REFERRALS_INTAKE_HTTP (docs/portal.md):
+  curl -i http://$REFERRALS_INTAKE_HTTP/v1/referrals -H 'Content-Type: application/json' \
+    -H 'Idempotency-Key: try-1' --data-binary @examples/portal/safeguarding-concern.json
+  curl http://$REFERRALS_INTAKE_HTTP/metrics
 Press Ctrl-C to stop everything.
 MSG
   wait -n "${pids[@]}" || true
@@ -120,7 +130,7 @@ echo "=== Demo: submitting the synthetic referrals in examples/referrals/ ==="
 for file in examples/referrals/*.json; do
   echo
   echo "--- $(basename "$file")"
-  id=$("$ctl" submit "$file" | awk '{print $1}')
+  id=$("$ctl" submit "$file" | awk 'NR == 1 {print $1}')  # later lines: signposts
   "$ctl" get --wait_seconds=10 "$id"
 done
 echo

@@ -44,6 +44,14 @@ class Keys {
   std::string Idempotency(absl::string_view request_id) const {
     return prefix_ + "request:" + std::string(request_id);
   }
+  // The same, scoped to the calling system `client_id` (which must not
+  // contain ':'), so two systems' request ids never collide. The anonymous
+  // client ("anonymous", callers that name none) keeps the unscoped key
+  // above, so claims stored before client ids existed still match.
+  std::string Idempotency(absl::string_view client_id, absl::string_view request_id) const {
+    if (client_id == "anonymous") return Idempotency(request_id);
+    return prefix_ + "client:" + std::string(client_id) + ":request:" + std::string(request_id);
+  }
 
   const std::string& prefix() const { return prefix_; }
 

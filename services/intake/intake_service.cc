@@ -3,10 +3,9 @@
 #include <string>
 #include <utility>
 
-#include "absl/strings/str_cat.h"
 #include "common/pipeline/events.h"
 #include "common/service/grpc_status.h"
-#include "common/service/log.h"
+#include "services/intake/caller_identity.h"
 
 namespace referrals {
 namespace {
@@ -26,82 +25,65 @@ grpc::Status StoreFailure(const absl::Status& status) {
   }
 }
 
+std::string MetadataValue(const grpc::CallbackServerContext& context, const char* key,
+                          bool* present) {
+  auto found = context.client_metadata().find(key);
+  *present = found != context.client_metadata().end();
+  return *present ? std::string(found->second.data(), found->second.size()) : std::string();
+}
+
 }  // namespace
 
 std::string CorrelationIdFor(const grpc::CallbackServerContext& context) {
-  auto found = context.client_metadata().find("x-correlation-id");
-  if (found != context.client_metadata().end()) {
-    const std::string value(found->second.data(), found->second.size());
-    bool printable = !value.empty() && value.size() <= 64;
-    for (char c : value) printable &= (c > 0x20 && c < 0x7f);
-    if (printable) return value;
-  }
-  return NewRandomId("C-");
+  bool present = false;
+  return CorrelationIdOrNew(MetadataValue(context, "x-correlation-id", &present));
 }
 
-IntakeServiceImpl::IntakeServiceImpl(const ReferralStore* store, RedisWorkerPool* pool,
-                                     std::function<absl::Time()> clock, ReferralLimits limits,
-                                     std::shared_ptr<const TriageRules> triage)
-    : store_(store),
-      pool_(pool),
-      clock_(std::move(clock)),
-      limits_(limits),
-      triage_(std::move(triage)) {
-  if (!absl::LoadTimeZone("Europe/London", &london_)) london_ = absl::UTCTimeZone();
-}
+IntakeServiceImpl::IntakeServiceImpl(const ReferralSubmitter* submitter) : submitter_(submitter) {}
 
 grpc::ServerUnaryReactor* IntakeServiceImpl::SubmitReferral(
     grpc::CallbackServerContext* context, const referrals::v1::SubmitReferralRequest* request,
     referrals::v1::SubmitReferralResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
-  // Whole microseconds, as the record stores it: the events and the record
-  // must carry the same receipt time, or decisions cannot be reproduced.
-  const absl::Time now = absl::FromUnixMicros(absl::ToUnixMicros(clock_()));
-  FieldViolations violations = request->has_referral()
-                                   ? ValidateReferral(request->referral(),
-                                                      absl::ToCivilDay(now, london_), "referral",
-                                                      limits_)
-                                   : FieldViolations{{"referral", "is required"}};
-  if (!violations.empty()) {
-    Log(LogLevel::kInfo, "referral_rejected",
-        {{"violations", absl::StrCat(violations.size())}, {"first_field", violations[0].field}});
-    reactor->Finish(InvalidArgumentStatus(violations));
+  SubmitRequest submit;
+  submit.transport = "grpc";
+  submit.field_prefix = "referral";
+  submit.correlation_id = CorrelationIdFor(*context);
+  bool has_client = false;
+  std::string client_id = MetadataValue(*context, "x-client-id", &has_client);
+  if (!has_client) {
+    submit.client_id = kAnonymousClient;
+  } else if (IsValidClientId(client_id)) {
+    submit.client_id = std::move(client_id);
+  } else {
+    submit.transport_violations.push_back(
+        {"x-client-id", "must be 1-64 characters from A-Z, a-z, 0-9, '.', '_' and '-'"});
+  }
+  if (request->has_referral()) {
+    submit.referral = request->referral();
+  } else {
+    submit.transport_violations.push_back({"referral", "is required"});
+    // Validation of the empty referral would add one line per required
+    // field; "referral is required" says it all.
+    reactor->Finish(InvalidArgumentStatus(submit.transport_violations));
     return reactor;
   }
 
-  NewReferral referral;
-  referral.referral_id = NewReferralId(now);
-  referral.correlation_id = CorrelationIdFor(*context);
-  referral.received_time = now;
-  referral.referral = request->referral();
-
-  pool_->Submit([this, reactor, response, referral = std::move(referral)](
-                    absl::StatusOr<RedisConnection*> connection) {
-    absl::StatusOr<SubmitOutcome> outcome =
-        connection.ok() ? store_->Submit(**connection, referral)
-                        : absl::StatusOr<SubmitOutcome>(connection.status());
-    if (!outcome.ok()) {
-      Log(LogLevel::kWarning, "referral_store_failed",
-          {{"correlation_id", referral.correlation_id},
-           {"error", std::string(outcome.status().message())}});
-      reactor->Finish(StoreFailure(outcome.status()));
+  submitter_->Submit(std::move(submit), [reactor, response](SubmitResult result) {
+    if (!result.violations.empty()) {
+      reactor->Finish(InvalidArgumentStatus(result.violations));
       return;
     }
-    response->set_referral_id(outcome->referral_id);
-    response->set_duplicate(outcome->duplicate);
-    response->set_status(outcome->status);
-    *response->mutable_received_time() = ToTimestamp(outcome->received_time);
-    response->set_correlation_id(outcome->correlation_id);
-    if (triage_ != nullptr) {
-      // Pure and fast; the same rules version triage will use (receipt time).
-      referrals::v1::TriageResult triaged =
-          triage_->Classify(referral.referral, outcome->received_time);
-      *response->mutable_signposts() = triaged.signposts();
+    if (!result.status.ok()) {
+      reactor->Finish(StoreFailure(result.status));
+      return;
     }
-    Log(LogLevel::kInfo, outcome->duplicate ? "referral_duplicate" : "referral_accepted",
-        {{"referral_id", outcome->referral_id},
-         {"correlation_id", outcome->correlation_id},
-         {"kind", referrals::v1::ReferralKind_Name(referral.referral.kind())}});
+    response->set_referral_id(result.outcome.referral_id);
+    response->set_duplicate(result.outcome.duplicate);
+    response->set_status(result.outcome.status);
+    *response->mutable_received_time() = ToTimestamp(result.outcome.received_time);
+    response->set_correlation_id(result.outcome.correlation_id);
+    *response->mutable_signposts() = std::move(result.signposts);
     reactor->Finish(grpc::Status::OK);
   });
   return reactor;
@@ -118,18 +100,15 @@ grpc::ServerUnaryReactor* IntakeServiceImpl::GetReferral(
                              : "is not a referral id (expected R-YYYYMMDD-xxxxxxxxxxxx)"}}));
     return reactor;
   }
-  pool_->Submit([this, reactor, response, id = request->referral_id()](
-                    absl::StatusOr<RedisConnection*> connection) {
-    absl::StatusOr<referrals::v1::ReferralRecord> record =
-        connection.ok() ? store_->Get(**connection, id)
-                        : absl::StatusOr<referrals::v1::ReferralRecord>(connection.status());
-    if (!record.ok()) {
-      reactor->Finish(StoreFailure(record.status()));
-      return;
-    }
-    *response->mutable_referral() = *std::move(record);
-    reactor->Finish(grpc::Status::OK);
-  });
+  submitter_->Get(request->referral_id(),
+                  [reactor, response](absl::StatusOr<referrals::v1::ReferralRecord> record) {
+                    if (!record.ok()) {
+                      reactor->Finish(StoreFailure(record.status()));
+                      return;
+                    }
+                    *response->mutable_referral() = *std::move(record);
+                    reactor->Finish(grpc::Status::OK);
+                  });
   return reactor;
 }
 

@@ -1,34 +1,29 @@
-// The gRPC face of intake: validates, then hands storage to the Redis worker
-// pool and answers when the referral is durably stored (or not).
+// The gRPC face of intake: turns SubmitReferral and GetReferral calls into
+// ReferralSubmitter calls and their results into gRPC statuses. Validation,
+// storage and signposts live in ReferralSubmitter, shared with the HTTP
+// adapter.
 #ifndef SERVICES_INTAKE_INTAKE_SERVICE_H_
 #define SERVICES_INTAKE_INTAKE_SERVICE_H_
 
-#include <functional>
+#include <string>
 
-#include "absl/time/time.h"
-#include "common/domain/referral_validator.h"
-#include "common/service/redis_worker_pool.h"
 #include "referrals/v1/intake_service.grpc.pb.h"
-#include "services/intake/referral_store.h"
-#include "services/triage/triage_rules.h"
+#include "services/intake/referral_submitter.h"
 
 namespace referrals {
 
 class IntakeServiceImpl final : public referrals::v1::IntakeService::CallbackService {
  public:
-  // `store` and `pool` are not owned and must outlive the service.
-  // `clock` gives the current time (tests may fix it). `triage`, when set,
-  // gives the signposts returned with an accepted referral at once (the
-  // referrer must be told to call 999 now, not after routing); their
-  // contacts are the defaults, routing fills in the authority's own.
-  IntakeServiceImpl(const ReferralStore* store, RedisWorkerPool* pool,
-                    std::function<absl::Time()> clock = absl::Now,
-                    ReferralLimits limits = ReferralLimits(),
-                    std::shared_ptr<const TriageRules> triage = nullptr);
+  // `submitter` is not owned and must outlive the service.
+  //
+  // SubmitReferral reads two optional metadata entries: `x-client-id`, the
+  // calling system, which scopes request ids (default "anonymous"; an
+  // invalid one is INVALID_ARGUMENT on field "x-client-id"), and
+  // `x-correlation-id` (see CorrelationIdFor).
+  explicit IntakeServiceImpl(const ReferralSubmitter* submitter);
 
   grpc::ServerUnaryReactor* SubmitReferral(
-      grpc::CallbackServerContext* context,
-      const referrals::v1::SubmitReferralRequest* request,
+      grpc::CallbackServerContext* context, const referrals::v1::SubmitReferralRequest* request,
       referrals::v1::SubmitReferralResponse* response) override;
 
   grpc::ServerUnaryReactor* GetReferral(grpc::CallbackServerContext* context,
@@ -36,12 +31,7 @@ class IntakeServiceImpl final : public referrals::v1::IntakeService::CallbackSer
                                         referrals::v1::GetReferralResponse* response) override;
 
  private:
-  const ReferralStore* store_;
-  RedisWorkerPool* pool_;
-  std::function<absl::Time()> clock_;
-  ReferralLimits limits_;
-  std::shared_ptr<const TriageRules> triage_;
-  absl::TimeZone london_;
+  const ReferralSubmitter* submitter_;
 };
 
 // The correlation id to use for a call: the caller's `x-correlation-id`

@@ -1,5 +1,5 @@
-// intake_service: takes referrals in over gRPC and stores them with their
-// `submitted` event.
+// intake_service: takes referrals in over gRPC (and, with --http_listen, over
+// HTTP from the portal) and stores them with their `submitted` event.
 #include <memory>
 #include <string>
 
@@ -8,18 +8,29 @@
 #include "absl/strings/str_cat.h"
 #include "common/pipeline/keys.h"
 #include "common/service/grpc_server.h"
+#include "common/service/http_server.h"
 #include "common/service/log.h"
+#include "common/service/metrics.h"
 #include "common/service/redis_health.h"
 #include "common/service/redis_worker_pool.h"
 #include "common/service/service_flags.h"
 #include "common/service/signals.h"
+#include "services/intake/http_intake.h"
+#include "services/intake/intake_metrics.h"
 #include "services/intake/intake_service.h"
 #include "services/intake/referral_store.h"
+#include "services/intake/referral_submitter.h"
 #include "services/triage/triage_rules.h"
 
 ABSL_FLAG(int, redis_workers, 4, "threads (each with a Redis connection) that store referrals");
 ABSL_FLAG(std::string, rules, REFERRALS_DEFAULT_RULES,
           "rules (file or directory of versions): the signposts returned on submission");
+ABSL_FLAG(std::string, http_listen, "",
+          "HOST:PORT for the portal's HTTP intake, /metrics and /healthz (port 0 picks a free "
+          "one); empty: no HTTP listener");
+ABSL_FLAG(std::string, http_port_file, "", "write the HTTP port bound to this file");
+ABSL_FLAG(int64_t, http_max_body_bytes, 256 * 1024,
+          "largest HTTP request body accepted (larger: 413)");
 
 int main(int argc, char** argv) {
   using namespace referrals;
@@ -42,8 +53,15 @@ int main(int argc, char** argv) {
 
   ReferralStore store{Keys(absl::GetFlag(FLAGS_redis_prefix))};
   RedisWorkerPool pool(*redis, absl::GetFlag(FLAGS_redis_workers));
-  IntakeServiceImpl service(&store, &pool, absl::Now, ReferralLimits(),
-                            std::make_shared<const TriageRules>(*catalog));
+  MetricsRegistry metrics_registry;
+  absl::StatusOr<IntakeMetrics> metrics = IntakeMetrics::Create(metrics_registry);
+  if (!metrics.ok()) {
+    Log(LogLevel::kError, "metrics_failed", {{"error", std::string(metrics.status().message())}});
+    return 1;
+  }
+  ReferralSubmitter submitter(&store, &pool, absl::Now, ReferralLimits(),
+                              std::make_shared<const TriageRules>(*catalog), &*metrics);
+  IntakeServiceImpl service(&submitter);
 
   absl::StatusOr<StartedServer> started = StartGrpcServer(absl::GetFlag(FLAGS_listen), {&service});
   if (!started.ok()) {
@@ -55,16 +73,58 @@ int main(int argc, char** argv) {
     Log(LogLevel::kError, "port_file_failed", {{"error", std::string(written.message())}});
     return 1;
   }
-  auto health = std::make_unique<RedisHealthMonitor>(
-      *redis, started->server->GetHealthCheckService());
+  auto health =
+      std::make_unique<RedisHealthMonitor>(*redis, started->server->GetHealthCheckService());
+
+  // The portal's HTTP listener, with /metrics and /healthz (which reads the
+  // same Redis health as the gRPC health service).
+  RedisHealthMonitor* health_monitor = health.get();
+  std::unique_ptr<HttpIntake> http_intake;
+  std::unique_ptr<HttpServer> http_server;
+  if (!absl::GetFlag(FLAGS_http_listen).empty()) {
+    if (absl::Status added = metrics_registry.AddCallbackGauge(
+            "intake_redis_up", "1 while Redis answers the health monitor's PING, else 0.",
+            [health_monitor] { return health_monitor->redis_reachable() ? 1.0 : 0.0; });
+        !added.ok()) {
+      Log(LogLevel::kError, "metrics_failed", {{"error", std::string(added.message())}});
+      return 1;
+    }
+    absl::StatusOr<std::unique_ptr<HttpIntake>> created = HttpIntake::Create(
+        &submitter, &metrics_registry, &*metrics,
+        [health_monitor] { return health_monitor->redis_reachable(); }, HttpIntake::Options());
+    if (!created.ok()) {
+      Log(LogLevel::kError, "metrics_failed", {{"error", std::string(created.status().message())}});
+      return 1;
+    }
+    http_intake = *std::move(created);
+    HttpServer::Options http_options;
+    http_options.max_body_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_http_max_body_bytes));
+    http_server = std::make_unique<HttpServer>(http_options);
+    http_intake->Register(http_server->server());
+    if (absl::Status listening = http_server->Start(absl::GetFlag(FLAGS_http_listen));
+        !listening.ok()) {
+      Log(LogLevel::kError, "http_listen_failed", {{"error", std::string(listening.message())}});
+      return 1;
+    }
+    if (absl::Status written =
+            WritePortFile(absl::GetFlag(FLAGS_http_port_file), http_server->port());
+        !written.ok()) {
+      Log(LogLevel::kError, "port_file_failed", {{"error", std::string(written.message())}});
+      return 1;
+    }
+  }
   Log(LogLevel::kInfo, "started",
-      {{"port", absl::StrCat(started->port)}, {"redis", absl::StrCat(redis->host, ":", redis->port)}});
+      {{"port", absl::StrCat(started->port)},
+       {"http_port", absl::StrCat(http_server != nullptr ? http_server->port() : 0)},
+       {"redis", absl::StrCat(redis->host, ":", redis->port)}});
 
   const int signal_number = WaitForTerminationSignal();
   Log(LogLevel::kInfo, "stopping", {{"signal", absl::StrCat(signal_number)}});
   // Stop taking calls; calls in flight get the grace period to finish.
   started->server->Shutdown(std::chrono::system_clock::now() +
                             std::chrono::seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds)));
+  // Requests in hand finish (the pool is still running); then no more.
+  if (http_server != nullptr) http_server->Stop();
   pool.Shutdown();
   health.reset();
   Log(LogLevel::kInfo, "stopped");

@@ -21,7 +21,7 @@ using referrals::v1::ReferralRecord;
 // KEYS[4] submitted stream.
 // ARGV[1] referral id, ARGV[2] fingerprint, ARGV[3] referral, ARGV[4]
 // received micros, ARGV[5] correlation id, ARGV[6] status, ARGV[7] history
-// entry, ARGV[8] submitted event, ARGV[9] request id.
+// entry, ARGV[8] submitted event, ARGV[9] request id, ARGV[10] client id.
 // Returns {1, id, fingerprint} when stored, {0, id, fingerprint} for a
 // request id already claimed (nothing written).
 constexpr char kSubmitScript[] = R"lua(
@@ -31,7 +31,8 @@ if existing[1] then
 end
 redis.call('HSET', KEYS[1], 'referral_id', ARGV[1], 'fingerprint', ARGV[2])
 redis.call('HSET', KEYS[2], 'referral', ARGV[3], 'received_us', ARGV[4],
-           'correlation_id', ARGV[5], 'status', ARGV[6], 'request_id', ARGV[9])
+           'correlation_id', ARGV[5], 'status', ARGV[6], 'request_id', ARGV[9],
+           'client_id', ARGV[10])
 redis.call('RPUSH', KEYS[3], ARGV[7])
 redis.call('XADD', KEYS[4], '*', 'referral_id', ARGV[1], 'event', ARGV[8])
 return {1, ARGV[1], ARGV[2]}
@@ -84,7 +85,7 @@ absl::StatusOr<SubmitOutcome> ReferralStore::Submit(RedisConnection& connection,
   *event.mutable_referral() = in.referral;
   *event.mutable_received_time() = ToTimestamp(in.received_time);
 
-  const std::string idempotency_key = keys_.Idempotency(in.referral.request_id());
+  const std::string idempotency_key = keys_.Idempotency(in.client_id, in.referral.request_id());
   const std::string record_key = keys_.Referral(in.referral_id);
   const std::string history_key = keys_.History(in.referral_id);
   const std::string submitted_stream = keys_.SubmittedStream();
@@ -94,7 +95,7 @@ absl::StatusOr<SubmitOutcome> ReferralStore::Submit(RedisConnection& connection,
   absl::StatusOr<RedisReply> reply = SubmitScript().Run(
       connection, {idempotency_key, record_key, history_key, submitted_stream},
       {in.referral_id, fingerprint, referral_bytes, received_us, in.correlation_id, status,
-       history_bytes, event_bytes, in.referral.request_id()});
+       history_bytes, event_bytes, in.referral.request_id(), in.client_id});
   if (!reply.ok()) return reply.status();
   if (!reply->is_array() || reply->elements.size() != 3) {
     return absl::InternalError("submit script returned an unexpected reply");

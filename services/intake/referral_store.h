@@ -18,6 +18,9 @@ namespace referrals {
 
 struct NewReferral {
   std::string referral_id;
+  // The calling system; scopes `referral.request_id` (see
+  // Keys::Idempotency). A valid client id (caller_identity.h).
+  std::string client_id = "anonymous";
   std::string correlation_id;
   absl::Time received_time;
   referrals::v1::Referral referral;
@@ -37,8 +40,9 @@ class ReferralStore {
 
   // Stores the referral record, its first history entry, the request id's
   // claim and the `submitted` event, all or nothing (one Lua script). If the
-  // request id was already used with the same content, stores nothing and
-  // returns the original referral (duplicate = true).
+  // request id was already used by the same client with the same content,
+  // stores nothing and returns the original referral (duplicate = true).
+  // Request ids of different clients are independent.
   // Errors: ALREADY_EXISTS (request id used with different content);
   // UNAVAILABLE / DEADLINE_EXCEEDED / RESOURCE_EXHAUSTED from Redis (for
   // UNAVAILABLE and DEADLINE_EXCEEDED the outcome is unknown: retrying with

@@ -1,0 +1,107 @@
+#include "common/service/http_server.h"
+
+#include <algorithm>
+#include <chrono>
+#include <exception>
+#include <sys/socket.h>
+#include <typeinfo>
+#include <utility>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/service/log.h"
+
+namespace referrals {
+namespace {
+
+time_t WholeSeconds(absl::Duration duration) {
+  return static_cast<time_t>(absl::ToInt64Seconds(duration));
+}
+
+time_t RemainingMicros(absl::Duration duration) {
+  return static_cast<time_t>(absl::ToInt64Microseconds(duration % absl::Seconds(1)));
+}
+
+}  // namespace
+
+HttpServer::HttpServer(Options options) : server_(std::make_unique<httplib::Server>()) {
+  server_->set_payload_max_length(options.max_body_bytes);
+  server_->set_read_timeout(WholeSeconds(options.read_timeout),
+                            RemainingMicros(options.read_timeout));
+  server_->set_write_timeout(WholeSeconds(options.write_timeout),
+                             RemainingMicros(options.write_timeout));
+  server_->set_keep_alive_timeout(std::max<time_t>(1, WholeSeconds(options.keep_alive_timeout)));
+  // httplib's default is SO_REUSEPORT, which lets a second process bind the
+  // same port and silently take half the requests. SO_REUSEADDR only: a
+  // restart can rebind at once, a second listener fails.
+  server_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
+  server_->set_exception_handler(
+      [](const httplib::Request& request, httplib::Response& response, std::exception_ptr error) {
+        // Only the exception's type is logged: its text could quote the
+        // request (personal data). The path carries no query string.
+        std::string type = "unknown";
+        try {
+          if (error) std::rethrow_exception(error);
+        } catch (const std::exception& e) {
+          type = typeid(e).name();
+        } catch (...) {
+        }
+        Log(LogLevel::kError, "http_handler_exception",
+            {{"method", request.method}, {"path", request.path}, {"exception_type", type}});
+        response.status = 500;
+        response.set_content(R"({"error":{"code":500,"message":"internal error"}})",
+                             "application/json");
+      });
+}
+
+HttpServer::~HttpServer() { Stop(); }
+
+absl::Status HttpServer::Start(const std::string& listen_address) {
+  if (started_) return absl::FailedPreconditionError("the HTTP server was already started");
+  const size_t colon = listen_address.rfind(':');
+  int port = -1;
+  if (colon == std::string::npos || colon == 0 ||
+      !absl::SimpleAtoi(listen_address.substr(colon + 1), &port) || port < 0 || port > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad HTTP listen address \"", listen_address, "\" (want HOST:PORT)"));
+  }
+  std::string host = listen_address.substr(0, colon);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  int bound = 0;
+  if (port == 0) {
+    bound = server_->bind_to_any_port(host);
+  } else if (server_->bind_to_port(host, port)) {
+    bound = port;
+  } else {
+    bound = -1;
+  }
+  if (bound <= 0) {
+    return absl::UnavailableError(absl::StrCat("cannot bind HTTP listener to ", listen_address));
+  }
+  port_ = bound;
+  started_ = true;
+  listener_ = std::thread([this] {
+    server_->listen_after_bind();
+    listen_returned_ = true;
+  });
+  // httplib's stop() does nothing until the listen loop has marked itself
+  // running; wait for that so an early Stop cannot be lost.
+  while (!server_->is_running() && !listen_returned_) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  return absl::OkStatus();
+}
+
+void HttpServer::Stop() {
+  if (!started_ || stopped_) return;
+  stopped_ = true;
+  server_->stop();
+  if (listener_.joinable()) listener_.join();
+}
+
+}  // namespace referrals
