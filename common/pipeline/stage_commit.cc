@@ -13,6 +13,9 @@ namespace {
 // ARGV[5] history entry, ARGV[6] record field, ARGV[7] record value,
 // ARGV[8] referral id, ARGV[9] n, ARGV[10 .. 9+n] one payload per output
 // stream, ARGV[10+n ..] counter fields to increment by one.
+// With a worklist: KEYS[5+n] worklist, KEYS[6+n] deadlines, and the last
+// three ARGV are the score, the queue and the respond-by ms.
+// Every commit adds one to the record's "version" (its etag).
 constexpr char kCommitScript[] = R"lua(
 if redis.call('EXISTS', KEYS[1]) == 0 then
   return -1
@@ -25,9 +28,19 @@ local n = tonumber(ARGV[9])
 for i = 1, n do
   redis.call('XADD', KEYS[3 + i], '*', 'referral_id', ARGV[8], 'event', ARGV[9 + i])
 end
-for i = 10 + n, #ARGV do
+local last = #ARGV
+if #KEYS > 4 + n then
+  last = last - 3
+  redis.call('ZADD', KEYS[5 + n], ARGV[last + 1], ARGV[8])
+  redis.call('HSET', KEYS[1], 'queue', ARGV[last + 2], 'respond_by_ms', ARGV[last + 3])
+  if ARGV[last + 3] ~= '0' then
+    redis.call('ZADD', KEYS[6 + n], ARGV[last + 3], ARGV[8])
+  end
+end
+for i = 10 + n, last do
   redis.call('HINCRBY', KEYS[4 + n], ARGV[i], 1)
 end
+redis.call('HINCRBY', KEYS[1], 'version', 1)
 redis.call('HSET', KEYS[1], 'status', ARGV[4], ARGV[6], ARGV[7])
 redis.call('RPUSH', KEYS[2], ARGV[5])
 redis.call('XACK', KEYS[3], ARGV[1], ARGV[2])
@@ -62,6 +75,14 @@ absl::StatusOr<CommitResult> CommitStage(RedisConnection& connection, const Keys
   const std::string counters_key = keys.Counters();
   script_keys.push_back(counters_key);
   for (const std::string& counter : commit.counters) args.push_back(counter);
+  std::string score, respond_by;
+  if (commit.worklist.has_value()) {
+    score = absl::StrCat(commit.worklist->score);
+    respond_by = absl::StrCat(commit.worklist->respond_by_ms);
+    script_keys.push_back(commit.worklist->worklist_key);
+    script_keys.push_back(commit.worklist->deadlines_key);
+    args.insert(args.end(), {score, commit.worklist->queue, respond_by});
+  }
   absl::StatusOr<RedisReply> reply = CommitScript().Run(connection, script_keys, args);
   if (!reply.ok()) return reply.status();
   if (reply->type != RedisReply::Type::kInteger) {

@@ -8,6 +8,7 @@
 #include "common/service/log.h"
 #include "referrals/v1/events.pb.h"
 #include "referrals/v1/record.pb.h"
+#include "services/routing/lifecycle_keys.h"
 
 namespace referrals {
 
@@ -94,6 +95,14 @@ absl::Status RoutingWorker::Handle(RedisConnection& connection, const StreamEntr
   commit.counters.push_back(
       absl::StrCat("outcome:", referrals::v1::RoutingOutcome_Name(decision.outcome())));
 
+  // A team's (or manual triage's) queue is a worklist: the referral waits
+  // there for a person to act on it.
+  if (decision.outcome() != referrals::v1::ROUTING_OUTCOME_OUT_OF_AREA) {
+    commit.worklist = StageCommit::WorklistAdd{
+        WorklistKey(keys_, decision.queue()), WorklistScore(decision.priority(), received),
+        decision.queue(), DeadlinesKey(keys_),
+        decision.has_respond_by() ? absl::ToUnixMillis(FromTimestamp(decision.respond_by())) : 0};
+  }
   absl::StatusOr<CommitResult> committed = CommitStage(connection, keys_, commit);
   if (!committed.ok()) return committed.status();
   Log(LogLevel::kInfo,
