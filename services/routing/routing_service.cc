@@ -8,13 +8,13 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "common/domain/field_violation.h"
 #include "common/domain/referral_validator.h"
 #include "common/pipeline/events.h"
 #include "common/pipeline/stream_id.h"
 #include "common/service/grpc_status.h"
 #include "common/service/log.h"
 #include "google/protobuf/util/time_util.h"
-#include "common/domain/field_violation.h"
 #include "services/routing/referral_lifecycle.h"
 #include "services/routing/referral_outcome.h"
 
@@ -139,7 +139,6 @@ class QueueWatchReactor final : public grpc::ServerWriteReactor<WatchQueueRespon
   absl::Notification thread_done_;
 };
 
-
 // The edge for the lifecycle stores' errors: the caller's own mistakes and
 // conflicts pass through with their messages (which never carry personal
 // data); anything else is Redis trouble.
@@ -183,9 +182,8 @@ grpc::Status Unimplemented() {
 RoutingServiceImpl::RoutingServiceImpl(std::shared_ptr<const TriageRules> triage,
                                        std::shared_ptr<const RoutingEngine> engine,
                                        const QueueStore* queues,
-                                       const DeadLetterStore* dead_letters,
-                                       RedisWorkerPool* pool, RedisOptions redis,
-                                       LifecycleStores lifecycle)
+                                       const DeadLetterStore* dead_letters, RedisWorkerPool* pool,
+                                       RedisOptions redis, LifecycleStores lifecycle)
     : triage_(std::move(triage)),
       engine_(std::move(engine)),
       queues_(queues),
@@ -416,8 +414,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetReferral(
     reactor->Finish(InvalidArgumentStatus({{"referral_id", "is required"}}));
     return reactor;
   }
-  pool_->Submit([this, reactor, response, id = request->referral_id()](
-                    absl::StatusOr<RedisConnection*> connection) {
+  pool_->Submit([this, reactor, response,
+                 id = request->referral_id()](absl::StatusOr<RedisConnection*> connection) {
     absl::StatusOr<referrals::v1::ReferralRecord> record =
         connection.ok() ? lifecycle_.lifecycle->Get(**connection, id)
                         : absl::StatusOr<referrals::v1::ReferralRecord>(connection.status());
@@ -440,14 +438,14 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetReferralOutcome(
     return reactor;
   }
   if (request->referral_id().empty() == request->request_id().empty()) {
-    reactor->Finish(InvalidArgumentStatus(
-        {{"referral_id", "give exactly one of referral_id and request_id"},
-         {"request_id", "give exactly one of referral_id and request_id"}}));
+    reactor->Finish(
+        InvalidArgumentStatus({{"referral_id", "give exactly one of referral_id and request_id"},
+                               {"request_id", "give exactly one of referral_id and request_id"}}));
     return reactor;
   }
   pool_->Submit([this, reactor, response, referral_id = request->referral_id(),
-                 request_id = request->request_id()](
-                    absl::StatusOr<RedisConnection*> connection) mutable {
+                 request_id =
+                     request->request_id()](absl::StatusOr<RedisConnection*> connection) mutable {
     if (!connection.ok()) {
       reactor->Finish(LifecycleEdgeStatus(connection.status(), "referral store"));
       return;
@@ -468,10 +466,9 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetReferralOutcome(
       return;
     }
     const LifecycleStore* store = lifecycle_.lifecycle;
-    *response->mutable_outcome() =
-        BuildReferralOutcome(*record, [store](absl::string_view queue) {
-          return QueueTeamNames{store->TeamNameOf(queue), store->AuthorityNameOf(queue)};
-        });
+    *response->mutable_outcome() = BuildReferralOutcome(*record, [store](absl::string_view queue) {
+      return QueueTeamNames{store->TeamNameOf(queue), store->AuthorityNameOf(queue)};
+    });
     reactor->Finish(grpc::Status::OK);
   });
   return reactor;
@@ -492,8 +489,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::Transition(
     reactor->Finish(InvalidArgumentStatus(violations));
     return reactor;
   }
-  pool_->Submit([this, reactor, response, request = std::move(request)](
-                    absl::StatusOr<RedisConnection*> connection) {
+  pool_->Submit([this, reactor, response,
+                 request = std::move(request)](absl::StatusOr<RedisConnection*> connection) {
     absl::StatusOr<TransitionResult> result =
         connection.ok() ? lifecycle_.lifecycle->Transition(**connection, request, absl::Now())
                         : absl::StatusOr<TransitionResult>(connection.status());
@@ -627,7 +624,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::ListWorklist(
             : absl::StatusOr<WorklistPage>(connection.status());
     if (!page.ok()) {
       if (page.status().code() == absl::StatusCode::kInvalidArgument) {
-        reactor->Finish(InvalidArgumentStatus({{"page_token", std::string(page.status().message())}}));
+        reactor->Finish(
+            InvalidArgumentStatus({{"page_token", std::string(page.status().message())}}));
       } else {
         reactor->Finish(LifecycleEdgeStatus(page.status(), "worklist store"));
       }
@@ -661,22 +659,22 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::ClaimNext(
                                  absl::StrCat("no queue named ", request->queue())));
     return reactor;
   }
-  pool_->Submit([this, reactor, response, queue = request->queue(), claimer = request->claimer(),
-                 lease = LeaseOf(request->lease_seconds())](
-                    absl::StatusOr<RedisConnection*> connection) {
-    absl::StatusOr<referrals::v1::WorklistItem> item =
-        connection.ok()
-            ? lifecycle_.worklists->ClaimNext(**connection, queue, claimer, lease, absl::Now())
-            : absl::StatusOr<referrals::v1::WorklistItem>(connection.status());
-    if (!item.ok()) {
-      reactor->Finish(LifecycleEdgeStatus(item.status(), "worklist store"));
-      return;
-    }
-    Log(LogLevel::kInfo, "referral_claimed",
-        {{"referral_id", item->referral_id()}, {"queue", queue}});
-    *response->mutable_item() = *std::move(item);
-    reactor->Finish(grpc::Status::OK);
-  });
+  pool_->Submit(
+      [this, reactor, response, queue = request->queue(), claimer = request->claimer(),
+       lease = LeaseOf(request->lease_seconds())](absl::StatusOr<RedisConnection*> connection) {
+        absl::StatusOr<referrals::v1::WorklistItem> item =
+            connection.ok()
+                ? lifecycle_.worklists->ClaimNext(**connection, queue, claimer, lease, absl::Now())
+                : absl::StatusOr<referrals::v1::WorklistItem>(connection.status());
+        if (!item.ok()) {
+          reactor->Finish(LifecycleEdgeStatus(item.status(), "worklist store"));
+          return;
+        }
+        Log(LogLevel::kInfo, "referral_claimed",
+            {{"referral_id", item->referral_id()}, {"queue", queue}});
+        *response->mutable_item() = *std::move(item);
+        reactor->Finish(grpc::Status::OK);
+      });
   return reactor;
 }
 
@@ -696,8 +694,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::RenewLease(
     reactor->Finish(InvalidArgumentStatus(violations));
     return reactor;
   }
-  pool_->Submit([this, reactor, response, id = request->referral_id(),
-                 claimer = request->claimer(), lease = LeaseOf(request->lease_seconds())](
+  pool_->Submit([this, reactor, response, id = request->referral_id(), claimer = request->claimer(),
+                 lease = LeaseOf(request->lease_seconds())](
                     absl::StatusOr<RedisConnection*> connection) {
     absl::StatusOr<referrals::v1::WorklistItem> item =
         connection.ok() ? lifecycle_.worklists->Renew(**connection, id, claimer, lease, absl::Now())
@@ -757,11 +755,11 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::ListOverdue(
   }
   const int limit = request->page_size() == 0 ? kDefaultOverduePageSize : request->page_size();
   pool_->Submit([this, reactor, response, limit](absl::StatusOr<RedisConnection*> connection) {
-    auto items = connection.ok()
-                     ? lifecycle_.worklists->ListOverdue(**connection, limit)
-                     : absl::StatusOr<std::vector<std::pair<std::string,
-                                                            referrals::v1::WorklistItem>>>(
-                           connection.status());
+    auto items =
+        connection.ok()
+            ? lifecycle_.worklists->ListOverdue(**connection, limit)
+            : absl::StatusOr<std::vector<std::pair<std::string, referrals::v1::WorklistItem>>>(
+                  connection.status());
     if (!items.ok()) {
       reactor->Finish(LifecycleEdgeStatus(items.status(), "worklist store"));
       return;

@@ -34,8 +34,8 @@ class RoutingServiceImpl final : public referrals::v1::RoutingService::CallbackS
   // service.
   RoutingServiceImpl(std::shared_ptr<const TriageRules> triage,
                      std::shared_ptr<const RoutingEngine> engine, const QueueStore* queues,
-                     const DeadLetterStore* dead_letters, RedisWorkerPool* pool,
-                     RedisOptions redis, LifecycleStores lifecycle = {});
+                     const DeadLetterStore* dead_letters, RedisWorkerPool* pool, RedisOptions redis,
+                     LifecycleStores lifecycle = {});
   ~RoutingServiceImpl() override;
 
   grpc::ServerUnaryReactor* ResolveLocation(
@@ -78,21 +78,20 @@ class RoutingServiceImpl final : public referrals::v1::RoutingService::CallbackS
                                         const referrals::v1::GetReferralRequest* request,
                                         referrals::v1::GetReferralResponse* response) override;
   grpc::ServerUnaryReactor* GetReferralOutcome(
-      grpc::CallbackServerContext* context,
-      const referrals::v1::GetReferralOutcomeRequest* request,
+      grpc::CallbackServerContext* context, const referrals::v1::GetReferralOutcomeRequest* request,
       referrals::v1::GetReferralOutcomeResponse* response) override;
   grpc::ServerUnaryReactor* AcceptReferral(grpc::CallbackServerContext* context,
                                            const referrals::v1::AcceptReferralRequest* request,
                                            referrals::v1::TransitionResponse* response) override;
-  grpc::ServerUnaryReactor* RedirectReferral(
-      grpc::CallbackServerContext* context, const referrals::v1::RedirectReferralRequest* request,
-      referrals::v1::TransitionResponse* response) override;
+  grpc::ServerUnaryReactor* RedirectReferral(grpc::CallbackServerContext* context,
+                                             const referrals::v1::RedirectReferralRequest* request,
+                                             referrals::v1::TransitionResponse* response) override;
   grpc::ServerUnaryReactor* RejectReferral(grpc::CallbackServerContext* context,
                                            const referrals::v1::RejectReferralRequest* request,
                                            referrals::v1::TransitionResponse* response) override;
-  grpc::ServerUnaryReactor* CompleteReferral(
-      grpc::CallbackServerContext* context, const referrals::v1::CompleteReferralRequest* request,
-      referrals::v1::TransitionResponse* response) override;
+  grpc::ServerUnaryReactor* CompleteReferral(grpc::CallbackServerContext* context,
+                                             const referrals::v1::CompleteReferralRequest* request,
+                                             referrals::v1::TransitionResponse* response) override;
   grpc::ServerUnaryReactor* CancelReferral(grpc::CallbackServerContext* context,
                                            const referrals::v1::CancelReferralRequest* request,
                                            referrals::v1::TransitionResponse* response) override;
