@@ -141,10 +141,11 @@ absl::StatusOr<RoutingData> OfflineData() {
   return LoadRoutingData(paths);
 }
 
+// Past the pipeline: routed, and anything the receiving teams did since.
 bool IsFinal(referrals::v1::ReferralStatus status) {
-  return status == referrals::v1::REFERRAL_STATUS_ROUTED ||
-         status == referrals::v1::REFERRAL_STATUS_MANUAL_TRIAGE ||
-         status == referrals::v1::REFERRAL_STATUS_OUT_OF_AREA;
+  return status != referrals::v1::REFERRAL_STATUS_UNSPECIFIED &&
+         status != referrals::v1::REFERRAL_STATUS_RECEIVED &&
+         status != referrals::v1::REFERRAL_STATUS_TRIAGED;
 }
 
 LifecycleCommandContext LifecycleContext() {
