@@ -16,7 +16,10 @@ namespace {
 // ARGV[1] the number of commits, then for each commit: group, entry id,
 // done-marker field, status, history entry, record field, record value,
 // referral id, n, one payload per output stream, the number of counter
-// fields m, and the m counter fields to increment by one.
+// fields m, the m counter fields to increment by one, and w: 1 with a
+// worklist (then two more KEYS, worklist and deadlines, and three more ARGV:
+// score, queue, respond-by ms), else 0.
+// Every commit adds one to the record's "version" (its etag).
 // Returns one integer per commit: 1 committed, 0 already committed, -1 no
 // record.
 constexpr char kCommitScript[] = R"lua(
@@ -28,6 +31,7 @@ for c = 1, tonumber(ARGV[1]) do
   local group, entry = ARGV[a], ARGV[a + 1]
   local n = tonumber(ARGV[a + 8])
   local m = tonumber(ARGV[a + 9 + n])
+  local w = tonumber(ARGV[a + 10 + n + m])
   if redis.call('EXISTS', record) == 0 then
     results[c] = -1
   elseif redis.call('HSETNX', record, ARGV[a + 2], entry) == 0 then
@@ -40,13 +44,22 @@ for c = 1, tonumber(ARGV[1]) do
     for i = 1, m do
       redis.call('HINCRBY', KEYS[1], ARGV[a + 9 + n + i], 1)
     end
+    if w == 1 then
+      local score, queue, respond_by = ARGV[a + 11 + n + m], ARGV[a + 12 + n + m], ARGV[a + 13 + n + m]
+      redis.call('ZADD', KEYS[k + 3 + n], score, ARGV[a + 7])
+      redis.call('HSET', record, 'queue', queue, 'respond_by_ms', respond_by)
+      if respond_by ~= '0' then
+        redis.call('ZADD', KEYS[k + 4 + n], respond_by, ARGV[a + 7])
+      end
+    end
+    redis.call('HINCRBY', record, 'version', 1)
     redis.call('HSET', record, 'status', ARGV[a + 3], ARGV[a + 5], ARGV[a + 6])
     redis.call('RPUSH', history, ARGV[a + 4])
     redis.call('XACK', input, group, entry)
     results[c] = 1
   end
-  k = k + 3 + n
-  a = a + 10 + n + m
+  k = k + 3 + n + 2 * w
+  a = a + 11 + n + m + 3 * w
 end
 return results
 )lua";
@@ -86,6 +99,15 @@ absl::StatusOr<std::vector<absl::StatusOr<CommitResult>>> CommitStages(
     }
     args.push_back(own(absl::StrCat(commit.counters.size())));
     for (const std::string& counter : commit.counters) args.push_back(counter);
+    if (commit.worklist.has_value()) {
+      script_keys.push_back(commit.worklist->worklist_key);
+      script_keys.push_back(commit.worklist->deadlines_key);
+      args.insert(args.end(), {"1", own(absl::StrCat(commit.worklist->score)),
+                               commit.worklist->queue,
+                               own(absl::StrCat(commit.worklist->respond_by_ms))});
+    } else {
+      args.push_back("0");
+    }
   }
 
   absl::StatusOr<RedisReply> reply = CommitScript().Run(connection, script_keys, args);

@@ -10,6 +10,8 @@
 #ifndef COMMON_PIPELINE_STAGE_COMMIT_H_
 #define COMMON_PIPELINE_STAGE_COMMIT_H_
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +41,15 @@ struct StageCommit {
   // Fields of the counters hash (Keys::Counters) to increment by one, e.g.
   // "signpost:POLICE": counted once per referral, with the commit.
   std::vector<std::string> counters;
+  // Routing only: also put the referral on its queue's worklist.
+  struct WorklistAdd {
+    std::string worklist_key;   // sorted set; member: the referral id
+    int64_t score = 0;          // its place on the worklist
+    std::string queue;          // stored as the record's "queue"
+    std::string deadlines_key;  // sorted set the overdue sweeper reads
+    int64_t respond_by_ms = 0;  // record's "respond_by_ms"; 0: no target
+  };
+  std::optional<WorklistAdd> worklist;
 };
 
 enum class CommitResult {

@@ -22,12 +22,15 @@
 #include "common/service/redis_worker_pool.h"
 #include "common/service/service_flags.h"
 #include "common/service/signals.h"
+#include "services/routing/lifecycle_store.h"
+#include "services/routing/overdue_sweeper.h"
 #include "services/routing/postcode_directory.h"
 #include "services/routing/queue_store.h"
 #include "services/routing/routing_data.h"
 #include "services/routing/routing_engine.h"
 #include "services/routing/routing_service.h"
 #include "services/routing/routing_worker.h"
+#include "services/routing/worklist_store.h"
 
 ABSL_FLAG(std::string, rules, REFERRALS_DEFAULT_RULES,
           "rules: a text RoutingConfig file, or a directory of them, one per version");
@@ -52,6 +55,9 @@ ABSL_FLAG(int64_t, consumer_expiry_seconds, 3600,
 ABSL_FLAG(int64_t, trim_retention_seconds, 86400,
           "trim input entries older than this that every group has finished with; 0: never");
 ABSL_FLAG(int, redis_workers, 2, "threads (each with a Redis connection) serving queue reads");
+ABSL_FLAG(int64_t, overdue_sweep_ms, 30000,
+          "how often to look for referrals awaiting acceptance past their respond-by time "
+          "(flagged overdue and escalated once each); 0: never");
 
 namespace {
 
@@ -176,7 +182,16 @@ int main(int argc, char** argv) {
   QueueStore queues(keys, config);
   DeadLetterStore dead_letters(keys);
   RedisWorkerPool pool(*redis, absl::GetFlag(FLAGS_redis_workers));
-  RoutingServiceImpl service(triage, engine, &queues, &dead_letters, &pool, *redis);
+  LifecycleStore lifecycle(keys, config);
+  WorklistStore worklists(keys);
+  RoutingServiceImpl service(triage, engine, &queues, &dead_letters, &pool, *redis,
+                             LifecycleStores{&lifecycle, &worklists});
+  const int64_t sweep_ms = absl::GetFlag(FLAGS_overdue_sweep_ms);
+  if (sweep_ms < 0) {
+    Log(LogLevel::kError, "bad_flags", {{"error", "overdue_sweep_ms must not be negative"}});
+    return 2;
+  }
+  OverdueSweeper sweeper(keys);
   absl::StatusOr<StartedServer> started = StartGrpcServer(absl::GetFlag(FLAGS_listen), {&service});
   if (!started.ok()) {
     Log(LogLevel::kError, "listen_failed", {{"error", std::string(started.status().message())}});
@@ -190,6 +205,7 @@ int main(int argc, char** argv) {
   auto health =
       std::make_unique<RedisHealthMonitor>(*redis, started->server->GetHealthCheckService());
   for (auto& c : consumers) c->Start();
+  if (sweep_ms > 0) sweeper.Start(*redis, absl::Milliseconds(sweep_ms));
   Log(LogLevel::kInfo, "started",
       {{"port", absl::StrCat(started->port)},
        {"consumer", consumer},
@@ -200,6 +216,7 @@ int main(int argc, char** argv) {
   const int signal_number = WaitForTerminationSignal();
   Log(LogLevel::kInfo, "stopping", {{"signal", absl::StrCat(signal_number)}});
   for (auto& c : consumers) c->Stop();
+  sweeper.Stop();
   service.StopWatches();
   started->server->Shutdown(std::chrono::system_clock::now() +
                             std::chrono::seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds)));

@@ -8,12 +8,15 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
+#include "common/domain/field_violation.h"
 #include "common/domain/referral_validator.h"
 #include "common/pipeline/events.h"
 #include "common/pipeline/stream_id.h"
 #include "common/service/grpc_status.h"
 #include "common/service/log.h"
 #include "google/protobuf/util/time_util.h"
+#include "services/routing/referral_lifecycle.h"
+#include "services/routing/referral_outcome.h"
 
 namespace referrals {
 namespace {
@@ -136,19 +139,58 @@ class QueueWatchReactor final : public grpc::ServerWriteReactor<WatchQueueRespon
   absl::Notification thread_done_;
 };
 
+// The edge for the lifecycle stores' errors: the caller's own mistakes and
+// conflicts pass through with their messages (which never carry personal
+// data); anything else is Redis trouble.
+grpc::Status LifecycleEdgeStatus(const absl::Status& status, absl::string_view store) {
+  switch (status.code()) {
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kAborted:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kInvalidArgument:
+    case absl::StatusCode::kDataLoss:
+      return ToGrpcStatus(status);
+    default:
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          absl::StrCat("the ", store, " is unavailable"));
+  }
+}
+
+void RequireField(FieldViolations& violations, const std::string& value, const char* field) {
+  if (value.empty()) violations.push_back({field, "is required"});
+}
+
+void ValidateLease(FieldViolations& violations, int lease_seconds) {
+  if (lease_seconds < 0 || lease_seconds > RoutingServiceImpl::kMaxLeaseSeconds) {
+    violations.push_back({"lease_seconds", absl::StrCat("must be between 0 and ",
+                                                        RoutingServiceImpl::kMaxLeaseSeconds)});
+  }
+}
+
+absl::Duration LeaseOf(int lease_seconds) {
+  return absl::Seconds(lease_seconds == 0 ? RoutingServiceImpl::kDefaultLeaseSeconds
+                                          : lease_seconds);
+}
+
+grpc::Status Unimplemented() {
+  return grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
+                      "this routing service runs without the lifecycle stores");
+}
+
 }  // namespace
 
 RoutingServiceImpl::RoutingServiceImpl(std::shared_ptr<const TriageRules> triage,
                                        std::shared_ptr<const RoutingEngine> engine,
                                        const QueueStore* queues,
-                                       const DeadLetterStore* dead_letters,
-                                       RedisWorkerPool* pool, RedisOptions redis)
+                                       const DeadLetterStore* dead_letters, RedisWorkerPool* pool,
+                                       RedisOptions redis, LifecycleStores lifecycle)
     : triage_(std::move(triage)),
       engine_(std::move(engine)),
       queues_(queues),
       dead_letters_(dead_letters),
       pool_(pool),
-      redis_(std::move(redis)) {
+      redis_(std::move(redis)),
+      lifecycle_(lifecycle) {
   if (!absl::LoadTimeZone("Europe/London", &london_)) london_ = absl::UTCTimeZone();
 }
 
@@ -357,6 +399,377 @@ grpc::ServerWriteReactor<WatchQueueResponse>* RoutingServiceImpl::WatchQueue(
   }
   auto* reactor = new QueueWatchReactor(queues_, redis_, request->queue(), request->from_start(),
                                         &watches_);
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* RoutingServiceImpl::GetReferral(
+    grpc::CallbackServerContext* context, const referrals::v1::GetReferralRequest* request,
+    referrals::v1::GetReferralResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (lifecycle_.lifecycle == nullptr) {
+    reactor->Finish(Unimplemented());
+    return reactor;
+  }
+  if (request->referral_id().empty()) {
+    reactor->Finish(InvalidArgumentStatus({{"referral_id", "is required"}}));
+    return reactor;
+  }
+  pool_->Submit([this, reactor, response,
+                 id = request->referral_id()](absl::StatusOr<RedisConnection*> connection) {
+    absl::StatusOr<referrals::v1::ReferralRecord> record =
+        connection.ok() ? lifecycle_.lifecycle->Get(**connection, id)
+                        : absl::StatusOr<referrals::v1::ReferralRecord>(connection.status());
+    if (!record.ok()) {
+      reactor->Finish(LifecycleEdgeStatus(record.status(), "referral store"));
+      return;
+    }
+    *response->mutable_referral() = *std::move(record);
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* RoutingServiceImpl::GetReferralOutcome(
+    grpc::CallbackServerContext* context, const referrals::v1::GetReferralOutcomeRequest* request,
+    referrals::v1::GetReferralOutcomeResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (lifecycle_.lifecycle == nullptr) {
+    reactor->Finish(Unimplemented());
+    return reactor;
+  }
+  if (request->referral_id().empty() == request->request_id().empty()) {
+    reactor->Finish(
+        InvalidArgumentStatus({{"referral_id", "give exactly one of referral_id and request_id"},
+                               {"request_id", "give exactly one of referral_id and request_id"}}));
+    return reactor;
+  }
+  pool_->Submit([this, reactor, response, referral_id = request->referral_id(),
+                 request_id =
+                     request->request_id()](absl::StatusOr<RedisConnection*> connection) mutable {
+    if (!connection.ok()) {
+      reactor->Finish(LifecycleEdgeStatus(connection.status(), "referral store"));
+      return;
+    }
+    if (referral_id.empty()) {
+      absl::StatusOr<std::string> found =
+          lifecycle_.lifecycle->ReferralIdForRequest(**connection, request_id);
+      if (!found.ok()) {
+        reactor->Finish(LifecycleEdgeStatus(found.status(), "referral store"));
+        return;
+      }
+      referral_id = *found;
+    }
+    absl::StatusOr<referrals::v1::ReferralRecord> record =
+        lifecycle_.lifecycle->Get(**connection, referral_id);
+    if (!record.ok()) {
+      reactor->Finish(LifecycleEdgeStatus(record.status(), "referral store"));
+      return;
+    }
+    const LifecycleStore* store = lifecycle_.lifecycle;
+    *response->mutable_outcome() = BuildReferralOutcome(*record, [store](absl::string_view queue) {
+      return QueueTeamNames{store->TeamNameOf(queue), store->AuthorityNameOf(queue)};
+    });
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* RoutingServiceImpl::Transition(
+    grpc::CallbackServerContext* context, FieldViolations violations, TransitionRequest request,
+    referrals::v1::TransitionResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (lifecycle_.lifecycle == nullptr) {
+    reactor->Finish(Unimplemented());
+    return reactor;
+  }
+  RequireField(violations, request.referral_id, "referral_id");
+  RequireField(violations, request.actor, "actor");
+  if (request.etag < 0) violations.push_back({"etag", "must not be negative"});
+  if (!violations.empty()) {
+    reactor->Finish(InvalidArgumentStatus(violations));
+    return reactor;
+  }
+  pool_->Submit([this, reactor, response,
+                 request = std::move(request)](absl::StatusOr<RedisConnection*> connection) {
+    absl::StatusOr<TransitionResult> result =
+        connection.ok() ? lifecycle_.lifecycle->Transition(**connection, request, absl::Now())
+                        : absl::StatusOr<TransitionResult>(connection.status());
+    if (!result.ok()) {
+      reactor->Finish(LifecycleEdgeStatus(result.status(), "referral store"));
+      return;
+    }
+    // Ids and codes only: the actor and any comment stay out of the log.
+    Log(LogLevel::kInfo, "referral_transition",
+        {{"referral_id", request.referral_id},
+         {"action", ActionName(request.action)},
+         {"status", StatusName(result->status)},
+         {"to_queue", request.to_queue}});
+    response->set_status(result->status);
+    response->set_etag(result->etag);
+    for (referrals::v1::LifecycleAction action : AllowedActions(result->status)) {
+      response->add_allowed_actions(action);
+    }
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* RoutingServiceImpl::AcceptReferral(
+    grpc::CallbackServerContext* context, const referrals::v1::AcceptReferralRequest* request,
+    referrals::v1::TransitionResponse* response) {
+  TransitionRequest transition;
+  transition.referral_id = request->referral_id();
+  transition.action = referrals::v1::LIFECYCLE_ACTION_ACCEPT;
+  transition.etag = request->etag();
+  transition.actor = request->actor();
+  return Transition(context, {}, std::move(transition), response);
+}
+
+grpc::ServerUnaryReactor* RoutingServiceImpl::RedirectReferral(
+    grpc::CallbackServerContext* context, const referrals::v1::RedirectReferralRequest* request,
+    referrals::v1::TransitionResponse* response) {
+  FieldViolations violations;
+  RequireField(violations, request->to_queue(), "to_queue");
+  RequireField(violations, request->reason(), "reason");
+  TransitionRequest transition;
+  transition.referral_id = request->referral_id();
+  transition.action = referrals::v1::LIFECYCLE_ACTION_REDIRECT;
+  transition.etag = request->etag();
+  transition.actor = request->actor();
+  transition.to_queue = request->to_queue();
+  transition.comment = request->reason();
+  return Transition(context, std::move(violations), std::move(transition), response);
+}
+
+grpc::ServerUnaryReactor* RoutingServiceImpl::RejectReferral(
+    grpc::CallbackServerContext* context, const referrals::v1::RejectReferralRequest* request,
+    referrals::v1::TransitionResponse* response) {
+  FieldViolations violations;
+  if (request->reason() == referrals::v1::REJECT_REASON_UNSPECIFIED ||
+      !referrals::v1::RejectReason_IsValid(request->reason())) {
+    violations.push_back({"reason", "is required: one of the REJECT_REASON_ codes"});
+  } else if (request->reason() == referrals::v1::REJECT_REASON_OTHER &&
+             request->comment().empty()) {
+    violations.push_back({"comment", "is required when reason is REJECT_REASON_OTHER"});
+  }
+  TransitionRequest transition;
+  transition.referral_id = request->referral_id();
+  transition.action = referrals::v1::LIFECYCLE_ACTION_REJECT;
+  transition.etag = request->etag();
+  transition.actor = request->actor();
+  transition.reject_reason = request->reason();
+  transition.comment = request->comment();
+  return Transition(context, std::move(violations), std::move(transition), response);
+}
+
+grpc::ServerUnaryReactor* RoutingServiceImpl::CompleteReferral(
+    grpc::CallbackServerContext* context, const referrals::v1::CompleteReferralRequest* request,
+    referrals::v1::TransitionResponse* response) {
+  TransitionRequest transition;
+  transition.referral_id = request->referral_id();
+  transition.action = referrals::v1::LIFECYCLE_ACTION_COMPLETE;
+  transition.etag = request->etag();
+  transition.actor = request->actor();
+  return Transition(context, {}, std::move(transition), response);
+}
+
+grpc::ServerUnaryReactor* RoutingServiceImpl::CancelReferral(
+    grpc::CallbackServerContext* context, const referrals::v1::CancelReferralRequest* request,
+    referrals::v1::TransitionResponse* response) {
+  TransitionRequest transition;
+  transition.referral_id = request->referral_id();
+  transition.action = referrals::v1::LIFECYCLE_ACTION_CANCEL;
+  transition.etag = request->etag();
+  transition.actor = request->actor();
+  transition.comment = request->reason();
+  return Transition(context, {}, std::move(transition), response);
+}
+
+grpc::ServerUnaryReactor* RoutingServiceImpl::ListWorklist(
+    grpc::CallbackServerContext* context, const referrals::v1::ListWorklistRequest* request,
+    referrals::v1::ListWorklistResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (lifecycle_.worklists == nullptr) {
+    reactor->Finish(Unimplemented());
+    return reactor;
+  }
+  FieldViolations violations;
+  RequireField(violations, request->queue(), "queue");
+  if (request->page_size() < 0 || request->page_size() > kMaxWorklistPageSize) {
+    violations.push_back(
+        {"page_size", absl::StrCat("must be between 0 and ", kMaxWorklistPageSize)});
+  }
+  if (!referrals::v1::Priority_IsValid(request->priority())) {
+    violations.push_back({"priority", "is not a known priority"});
+  }
+  if (!violations.empty()) {
+    reactor->Finish(InvalidArgumentStatus(violations));
+    return reactor;
+  }
+  if (!queues_->IsKnownQueue(request->queue())) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::NOT_FOUND,
+                                 absl::StrCat("no queue named ", request->queue())));
+    return reactor;
+  }
+  WorklistFilter filter;
+  filter.priority = request->priority();
+  filter.overdue_only = request->overdue_only();
+  filter.unclaimed_only = request->unclaimed_only();
+  const int page_size = request->page_size() == 0 ? kDefaultWorklistPageSize : request->page_size();
+  pool_->Submit([this, reactor, response, filter, page_size, queue = request->queue(),
+                 token = request->page_token()](absl::StatusOr<RedisConnection*> connection) {
+    absl::StatusOr<WorklistPage> page =
+        connection.ok()
+            ? lifecycle_.worklists->List(**connection, queue, token, page_size, filter, absl::Now())
+            : absl::StatusOr<WorklistPage>(connection.status());
+    if (!page.ok()) {
+      if (page.status().code() == absl::StatusCode::kInvalidArgument) {
+        reactor->Finish(
+            InvalidArgumentStatus({{"page_token", std::string(page.status().message())}}));
+      } else {
+        reactor->Finish(LifecycleEdgeStatus(page.status(), "worklist store"));
+      }
+      return;
+    }
+    for (referrals::v1::WorklistItem& item : page->items) *response->add_items() = std::move(item);
+    response->set_next_page_token(page->next_page_token);
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* RoutingServiceImpl::ClaimNext(
+    grpc::CallbackServerContext* context, const referrals::v1::ClaimNextRequest* request,
+    referrals::v1::ClaimNextResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (lifecycle_.worklists == nullptr) {
+    reactor->Finish(Unimplemented());
+    return reactor;
+  }
+  FieldViolations violations;
+  RequireField(violations, request->queue(), "queue");
+  RequireField(violations, request->claimer(), "claimer");
+  ValidateLease(violations, request->lease_seconds());
+  if (!violations.empty()) {
+    reactor->Finish(InvalidArgumentStatus(violations));
+    return reactor;
+  }
+  if (!queues_->IsKnownQueue(request->queue())) {
+    reactor->Finish(grpc::Status(grpc::StatusCode::NOT_FOUND,
+                                 absl::StrCat("no queue named ", request->queue())));
+    return reactor;
+  }
+  pool_->Submit(
+      [this, reactor, response, queue = request->queue(), claimer = request->claimer(),
+       lease = LeaseOf(request->lease_seconds())](absl::StatusOr<RedisConnection*> connection) {
+        absl::StatusOr<referrals::v1::WorklistItem> item =
+            connection.ok()
+                ? lifecycle_.worklists->ClaimNext(**connection, queue, claimer, lease, absl::Now())
+                : absl::StatusOr<referrals::v1::WorklistItem>(connection.status());
+        if (!item.ok()) {
+          reactor->Finish(LifecycleEdgeStatus(item.status(), "worklist store"));
+          return;
+        }
+        Log(LogLevel::kInfo, "referral_claimed",
+            {{"referral_id", item->referral_id()}, {"queue", queue}});
+        *response->mutable_item() = *std::move(item);
+        reactor->Finish(grpc::Status::OK);
+      });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* RoutingServiceImpl::RenewLease(
+    grpc::CallbackServerContext* context, const referrals::v1::RenewLeaseRequest* request,
+    referrals::v1::ClaimNextResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (lifecycle_.worklists == nullptr) {
+    reactor->Finish(Unimplemented());
+    return reactor;
+  }
+  FieldViolations violations;
+  RequireField(violations, request->referral_id(), "referral_id");
+  RequireField(violations, request->claimer(), "claimer");
+  ValidateLease(violations, request->lease_seconds());
+  if (!violations.empty()) {
+    reactor->Finish(InvalidArgumentStatus(violations));
+    return reactor;
+  }
+  pool_->Submit([this, reactor, response, id = request->referral_id(), claimer = request->claimer(),
+                 lease = LeaseOf(request->lease_seconds())](
+                    absl::StatusOr<RedisConnection*> connection) {
+    absl::StatusOr<referrals::v1::WorklistItem> item =
+        connection.ok() ? lifecycle_.worklists->Renew(**connection, id, claimer, lease, absl::Now())
+                        : absl::StatusOr<referrals::v1::WorklistItem>(connection.status());
+    if (!item.ok()) {
+      reactor->Finish(LifecycleEdgeStatus(item.status(), "worklist store"));
+      return;
+    }
+    *response->mutable_item() = *std::move(item);
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* RoutingServiceImpl::ReleaseLease(
+    grpc::CallbackServerContext* context, const referrals::v1::ReleaseLeaseRequest* request,
+    referrals::v1::TransitionResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (lifecycle_.worklists == nullptr) {
+    reactor->Finish(Unimplemented());
+    return reactor;
+  }
+  FieldViolations violations;
+  RequireField(violations, request->referral_id(), "referral_id");
+  RequireField(violations, request->claimer(), "claimer");
+  if (!violations.empty()) {
+    reactor->Finish(InvalidArgumentStatus(violations));
+    return reactor;
+  }
+  pool_->Submit([this, reactor, response, id = request->referral_id(),
+                 claimer = request->claimer()](absl::StatusOr<RedisConnection*> connection) {
+    absl::StatusOr<int64_t> etag = connection.ok()
+                                       ? lifecycle_.worklists->Release(**connection, id, claimer)
+                                       : absl::StatusOr<int64_t>(connection.status());
+    if (!etag.ok()) {
+      reactor->Finish(LifecycleEdgeStatus(etag.status(), "worklist store"));
+      return;
+    }
+    response->set_etag(*etag);
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* RoutingServiceImpl::ListOverdue(
+    grpc::CallbackServerContext* context, const referrals::v1::ListOverdueRequest* request,
+    referrals::v1::ListOverdueResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (lifecycle_.worklists == nullptr) {
+    reactor->Finish(Unimplemented());
+    return reactor;
+  }
+  if (request->page_size() < 0 || request->page_size() > kMaxOverduePageSize) {
+    reactor->Finish(InvalidArgumentStatus(
+        {{"page_size", absl::StrCat("must be between 0 and ", kMaxOverduePageSize)}}));
+    return reactor;
+  }
+  const int limit = request->page_size() == 0 ? kDefaultOverduePageSize : request->page_size();
+  pool_->Submit([this, reactor, response, limit](absl::StatusOr<RedisConnection*> connection) {
+    auto items =
+        connection.ok()
+            ? lifecycle_.worklists->ListOverdue(**connection, limit)
+            : absl::StatusOr<std::vector<std::pair<std::string, referrals::v1::WorklistItem>>>(
+                  connection.status());
+    if (!items.ok()) {
+      reactor->Finish(LifecycleEdgeStatus(items.status(), "worklist store"));
+      return;
+    }
+    for (auto& [queue, item] : *items) {
+      response->add_queues(queue);
+      *response->add_items() = std::move(item);
+    }
+    reactor->Finish(grpc::Status::OK);
+  });
   return reactor;
 }
 

@@ -9,14 +9,24 @@
 #include <memory>
 
 #include "absl/synchronization/mutex.h"
+#include "common/domain/field_violation.h"
 #include "common/pipeline/dead_letter_store.h"
 #include "common/service/redis_worker_pool.h"
 #include "referrals/v1/routing_service.grpc.pb.h"
+#include "services/routing/lifecycle_store.h"
 #include "services/routing/queue_store.h"
 #include "services/routing/routing_engine.h"
+#include "services/routing/worklist_store.h"
 #include "services/triage/triage_rules.h"
 
 namespace referrals {
+
+// The receiving teams' stores (not owned; must outlive the service). Without
+// them the lifecycle RPCs answer UNIMPLEMENTED.
+struct LifecycleStores {
+  const LifecycleStore* lifecycle = nullptr;
+  const WorklistStore* worklists = nullptr;
+};
 
 class RoutingServiceImpl final : public referrals::v1::RoutingService::CallbackService {
  public:
@@ -24,8 +34,8 @@ class RoutingServiceImpl final : public referrals::v1::RoutingService::CallbackS
   // service.
   RoutingServiceImpl(std::shared_ptr<const TriageRules> triage,
                      std::shared_ptr<const RoutingEngine> engine, const QueueStore* queues,
-                     const DeadLetterStore* dead_letters, RedisWorkerPool* pool,
-                     RedisOptions redis);
+                     const DeadLetterStore* dead_letters, RedisWorkerPool* pool, RedisOptions redis,
+                     LifecycleStores lifecycle = {});
   ~RoutingServiceImpl() override;
 
   grpc::ServerUnaryReactor* ResolveLocation(
@@ -59,6 +69,55 @@ class RoutingServiceImpl final : public referrals::v1::RoutingService::CallbackS
       grpc::CallbackServerContext* context, const referrals::v1::ReplayDeadLetterRequest* request,
       referrals::v1::ReplayDeadLetterResponse* response) override;
 
+  // The receiving teams' RPCs: see routing_service.proto for each one's
+  // contract. Required fields missing are INVALID_ARGUMENT naming them; the
+  // stores' NOT_FOUND, ABORTED, FAILED_PRECONDITION pass through; other
+  // Redis errors are UNAVAILABLE. Actors, claimers and comments are never
+  // logged.
+  grpc::ServerUnaryReactor* GetReferral(grpc::CallbackServerContext* context,
+                                        const referrals::v1::GetReferralRequest* request,
+                                        referrals::v1::GetReferralResponse* response) override;
+  grpc::ServerUnaryReactor* GetReferralOutcome(
+      grpc::CallbackServerContext* context, const referrals::v1::GetReferralOutcomeRequest* request,
+      referrals::v1::GetReferralOutcomeResponse* response) override;
+  grpc::ServerUnaryReactor* AcceptReferral(grpc::CallbackServerContext* context,
+                                           const referrals::v1::AcceptReferralRequest* request,
+                                           referrals::v1::TransitionResponse* response) override;
+  grpc::ServerUnaryReactor* RedirectReferral(grpc::CallbackServerContext* context,
+                                             const referrals::v1::RedirectReferralRequest* request,
+                                             referrals::v1::TransitionResponse* response) override;
+  grpc::ServerUnaryReactor* RejectReferral(grpc::CallbackServerContext* context,
+                                           const referrals::v1::RejectReferralRequest* request,
+                                           referrals::v1::TransitionResponse* response) override;
+  grpc::ServerUnaryReactor* CompleteReferral(grpc::CallbackServerContext* context,
+                                             const referrals::v1::CompleteReferralRequest* request,
+                                             referrals::v1::TransitionResponse* response) override;
+  grpc::ServerUnaryReactor* CancelReferral(grpc::CallbackServerContext* context,
+                                           const referrals::v1::CancelReferralRequest* request,
+                                           referrals::v1::TransitionResponse* response) override;
+  grpc::ServerUnaryReactor* ListWorklist(grpc::CallbackServerContext* context,
+                                         const referrals::v1::ListWorklistRequest* request,
+                                         referrals::v1::ListWorklistResponse* response) override;
+  grpc::ServerUnaryReactor* ClaimNext(grpc::CallbackServerContext* context,
+                                      const referrals::v1::ClaimNextRequest* request,
+                                      referrals::v1::ClaimNextResponse* response) override;
+  grpc::ServerUnaryReactor* RenewLease(grpc::CallbackServerContext* context,
+                                       const referrals::v1::RenewLeaseRequest* request,
+                                       referrals::v1::ClaimNextResponse* response) override;
+  grpc::ServerUnaryReactor* ReleaseLease(grpc::CallbackServerContext* context,
+                                         const referrals::v1::ReleaseLeaseRequest* request,
+                                         referrals::v1::TransitionResponse* response) override;
+  grpc::ServerUnaryReactor* ListOverdue(grpc::CallbackServerContext* context,
+                                        const referrals::v1::ListOverdueRequest* request,
+                                        referrals::v1::ListOverdueResponse* response) override;
+
+  static constexpr int kDefaultWorklistPageSize = 50;
+  static constexpr int kMaxWorklistPageSize = 500;
+  static constexpr int kDefaultLeaseSeconds = 900;
+  static constexpr int kMaxLeaseSeconds = 86400;
+  static constexpr int kDefaultOverduePageSize = 100;
+  static constexpr int kMaxOverduePageSize = 1000;
+
   static constexpr int kDefaultDeadLetterPageSize = 100;
   static constexpr int kMaxDeadLetterPageSize = 1000;
 
@@ -80,7 +139,13 @@ class RoutingServiceImpl final : public referrals::v1::RoutingService::CallbackS
   const DeadLetterStore* dead_letters_;
   RedisWorkerPool* pool_;
   RedisOptions redis_;
+  LifecycleStores lifecycle_;
   absl::TimeZone london_;
+
+  // Runs a lifecycle transition on the pool and answers `response`.
+  grpc::ServerUnaryReactor* Transition(grpc::CallbackServerContext* context,
+                                       FieldViolations violations, TransitionRequest request,
+                                       referrals::v1::TransitionResponse* response);
   WatchRegistry watches_;
 };
 

@@ -6,6 +6,7 @@
 #include "common/pipeline/events.h"
 #include "referrals/v1/events.pb.h"
 #include "referrals/v1/record.pb.h"
+#include "services/routing/lifecycle_keys.h"
 
 namespace referrals {
 
@@ -103,6 +104,14 @@ absl::StatusOr<PreparedStage> RoutingWorker::Prepare(const StreamEntry& entry) c
   commit.counters.push_back(
       absl::StrCat("outcome:", referrals::v1::RoutingOutcome_Name(decision.outcome())));
 
+  // A team's (or manual triage's) queue is a worklist: the referral waits
+  // there for a person to act on it.
+  if (decision.outcome() != referrals::v1::ROUTING_OUTCOME_OUT_OF_AREA) {
+    commit.worklist = StageCommit::WorklistAdd{
+        WorklistKey(keys_, decision.queue()), WorklistScore(decision.priority(), received),
+        decision.queue(), DeadlinesKey(keys_),
+        decision.has_respond_by() ? absl::ToUnixMillis(FromTimestamp(decision.respond_by())) : 0};
+  }
   prepared.log_event = "referral_routed";
   prepared.log_fields = {{"referral_id", referral_id},
                          {"correlation_id", triaged.meta().correlation_id()},

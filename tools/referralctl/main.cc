@@ -28,6 +28,7 @@
 #include <iostream>
 #include <sstream>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -50,6 +51,7 @@
 #include "referrals/v1/routing_service.grpc.pb.h"
 #include "services/routing/routing_data.h"
 #include "tools/referralctl/decision_printer.h"
+#include "tools/referralctl/lifecycle_commands.h"
 #include "tools/referralctl/replay.h"
 
 ABSL_FLAG(std::string, intake, "", "intake address; default $REFERRALS_INTAKE or 127.0.0.1:50051");
@@ -139,10 +141,21 @@ absl::StatusOr<RoutingData> OfflineData() {
   return LoadRoutingData(paths);
 }
 
+// Past the pipeline: routed, and anything the receiving teams did since.
 bool IsFinal(referrals::v1::ReferralStatus status) {
-  return status == referrals::v1::REFERRAL_STATUS_ROUTED ||
-         status == referrals::v1::REFERRAL_STATUS_MANUAL_TRIAGE ||
-         status == referrals::v1::REFERRAL_STATUS_OUT_OF_AREA;
+  return status != referrals::v1::REFERRAL_STATUS_UNSPECIFIED &&
+         status != referrals::v1::REFERRAL_STATUS_RECEIVED &&
+         status != referrals::v1::REFERRAL_STATUS_TRIAGED;
+}
+
+LifecycleCommandContext LifecycleContext() {
+  LifecycleCommandContext context;
+  context.routing_address =
+      Address(absl::GetFlag(FLAGS_routing), "REFERRALS_ROUTING", "127.0.0.1:50053");
+  context.timeout = absl::Milliseconds(absl::GetFlag(FLAGS_timeout_ms));
+  context.page_size = absl::GetFlag(FLAGS_page_size);
+  context.page_token = absl::GetFlag(FLAGS_page_token);
+  return context;
 }
 
 int Submit(const std::vector<char*>& args) {
@@ -198,6 +211,10 @@ int Get(const std::vector<char*>& args) {
   }
   if (!status.ok()) return Fail("get", status, address);
   std::cout << FormatRecord(response.referral());
+  // The receiving teams' view (etag, lease, allowed actions, actions with
+  // their actors) is the routing service's; without it, intake's record
+  // still printed above.
+  std::cout << LifecycleSection(args[0], LifecycleContext());
   return 0;
 }
 
@@ -523,6 +540,11 @@ int main(int argc, char** argv) {
   if (command == "explain") return Explain(args);
   if (command == "resolve") return Resolve(args);
   if (command == "replay") return Replay(args);
+  if (std::optional<int> code = RunLifecycleCommand(
+          command, std::vector<std::string>(args.begin(), args.end()), LifecycleContext());
+      code.has_value()) {
+    return *code;
+  }
   std::cerr << "unknown command " << command << "\n" << absl::ProgramUsageMessage() << "\n";
   return 2;
 }
