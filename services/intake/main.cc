@@ -45,7 +45,9 @@ int main(int argc, char** argv) {
   IntakeServiceImpl service(&store, &pool, absl::Now, ReferralLimits(),
                             std::make_shared<const TriageRules>(*catalog));
 
-  absl::StatusOr<StartedServer> started = StartGrpcServer(absl::GetFlag(FLAGS_listen), {&service});
+  absl::StatusOr<StartedServer> started =
+      StartGrpcServer(absl::GetFlag(FLAGS_listen), {&service}, ServerTlsOptionsFromFlags(),
+                      absl::GetFlag(FLAGS_health_listen));
   if (!started.ok()) {
     Log(LogLevel::kError, "listen_failed", {{"error", std::string(started.status().message())}});
     return 1;
@@ -55,8 +57,7 @@ int main(int argc, char** argv) {
     Log(LogLevel::kError, "port_file_failed", {{"error", std::string(written.message())}});
     return 1;
   }
-  auto health = std::make_unique<RedisHealthMonitor>(
-      *redis, started->server->GetHealthCheckService());
+  auto health = std::make_unique<RedisHealthMonitor>(*redis, started->health());
   Log(LogLevel::kInfo, "started",
       {{"port", absl::StrCat(started->port)}, {"redis", absl::StrCat(redis->host, ":", redis->port)}});
 

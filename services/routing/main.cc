@@ -175,7 +175,9 @@ int main(int argc, char** argv) {
   DeadLetterStore dead_letters(keys);
   RedisWorkerPool pool(*redis, absl::GetFlag(FLAGS_redis_workers));
   RoutingServiceImpl service(triage, engine, &queues, &dead_letters, &pool, *redis);
-  absl::StatusOr<StartedServer> started = StartGrpcServer(absl::GetFlag(FLAGS_listen), {&service});
+  absl::StatusOr<StartedServer> started =
+      StartGrpcServer(absl::GetFlag(FLAGS_listen), {&service}, ServerTlsOptionsFromFlags(),
+                      absl::GetFlag(FLAGS_health_listen));
   if (!started.ok()) {
     Log(LogLevel::kError, "listen_failed", {{"error", std::string(started.status().message())}});
     return 1;
@@ -185,8 +187,7 @@ int main(int argc, char** argv) {
     Log(LogLevel::kError, "port_file_failed", {{"error", std::string(written.message())}});
     return 1;
   }
-  auto health = std::make_unique<RedisHealthMonitor>(
-      *redis, started->server->GetHealthCheckService());
+  auto health = std::make_unique<RedisHealthMonitor>(*redis, started->health());
   for (auto& c : consumers) c->Start();
   Log(LogLevel::kInfo, "started",
       {{"port", absl::StrCat(started->port)},

@@ -2,10 +2,14 @@
 // replica and one redis-sentinel (redis-server --sentinel), each a child of
 // the test. A RedisConnection configured with the sentinel follows the
 // primary across a forced failover (SENTINEL FAILOVER); a connection left on
-// a replica treats READONLY as a broken connection.
+// a replica treats READONLY as a broken connection; the real intake process,
+// given only the sentinel, keeps storing referrals after the failover.
+#include <chrono>
 #include <fstream>
 #include <memory>
 #include <string>
+
+#include <grpcpp/grpcpp.h>
 
 #include "absl/status/status.h"
 #include "absl/strings/match.h"
@@ -15,7 +19,9 @@
 #include "common/redis/redis_connection.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "referrals/v1/intake_service.grpc.pb.h"
 #include "tests/support/redis_server_process.h"
+#include "tests/support/service_process.h"
 #include "tests/support/status_matchers.h"
 
 namespace referrals {
@@ -23,6 +29,7 @@ namespace {
 
 using ::referrals::testing::IsOk;
 using ::referrals::testing::RedisServerProcess;
+using ::referrals::testing::ServiceProcess;
 using ::referrals::testing::StatusIs;
 
 constexpr char kMaster[] = "referrals";
@@ -173,6 +180,67 @@ TEST_F(SentinelFailoverTest, ConnectionFollowsThePrimaryAcrossAFailover) {
       << "still on " << connection->endpoint();
   ASSERT_OK_AND_ASSIGN(RedisReply length, connection->Command({"XLEN", "s"}));
   EXPECT_EQ(length.integer, 1);
+}
+
+referrals::v1::Referral MakeReferral(const std::string& request_id) {
+  referrals::v1::Referral referral;
+  referral.set_kind(referrals::v1::ADULT_SAFEGUARDING_CONCERN);
+  referral.mutable_adult()->set_given_name("Synthetic");
+  referral.mutable_adult()->set_family_name("Person");
+  referral.mutable_adult()->mutable_home_address()->set_postcode("CM1 1AB");
+  referral.mutable_harm_location()->mutable_address()->set_postcode("SS1 2AB");
+  referral.mutable_referrer()->set_organisation("Example Care Ltd");
+  referral.mutable_referrer()->set_role("Manager");
+  referral.mutable_referrer()->set_phone("01245 000000");
+  referral.set_concern("Synthetic test concern.");
+  referral.set_consent(referrals::v1::CONSENT_GIVEN);
+  referral.set_channel(referrals::v1::CHANNEL_API);
+  referral.set_request_id(request_id);
+  return referral;
+}
+
+TEST_F(SentinelFailoverTest, IntakeKeepsStoringReferralsAfterAFailover) {
+  ServiceProcess intake(INTAKE_BINARY,
+                        {absl::StrCat("--redis_sentinels=127.0.0.1:", sentinel_.port()),
+                         absl::StrCat("--redis_master_name=", kMaster)},
+                        absl::StrCat(::testing::TempDir(), "/sentinel_intake.log"));
+  ASSERT_THAT(intake.Start(), IsOk());
+  auto stub = referrals::v1::IntakeService::NewStub(testing::TestChannel(intake.address()));
+  auto submit = [&](const std::string& request_id, std::string* id) {
+    grpc::ClientContext context;
+    context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+    referrals::v1::SubmitReferralRequest request;
+    *request.mutable_referral() = MakeReferral(request_id);
+    referrals::v1::SubmitReferralResponse response;
+    grpc::Status status = stub->SubmitReferral(&context, request, &response);
+    *id = response.referral_id();
+    return status.ok();
+  };
+  std::string before;
+  ASSERT_TRUE(submit("before-failover", &before));
+
+  ASSERT_TRUE(ForceFailover()) << "SENTINEL FAILOVER was never accepted";
+  ASSERT_TRUE(
+      Eventually([&] { return SentinelPrimaryPort() == replica_.port(); }, absl::Seconds(30)))
+      << "the sentinel did not promote the replica";
+
+  // Each try is a new referral (a new request id); some may fail or land on
+  // the old primary while it is being demoted. Eventually one is stored on
+  // the new primary.
+  int attempt = 0;
+  auto new_primary = RedisConnection::Connect(replica_.options());
+  ASSERT_THAT(new_primary.status(), IsOk());
+  EXPECT_TRUE(Eventually(
+      [&] {
+        std::string id;
+        if (!submit(absl::StrCat("after-failover-", ++attempt), &id)) return false;
+        auto exists = (*new_primary)->Command({"EXISTS", absl::StrCat("referrals:referral:", id)});
+        return exists.ok() && exists->integer == 1;
+      },
+      absl::Seconds(30)))
+      << "no referral reached the new primary after " << attempt << " tries";
+  stub.reset();
+  EXPECT_EQ(intake.Stop(), 0);
 }
 
 }  // namespace
