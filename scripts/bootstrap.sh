@@ -12,6 +12,7 @@ packages=(
   redis-server redis-tools
   clang libclang-rt-14-dev
   tzdata
+  openssl yamllint docker-compose python3-yaml
 )
 
 missing=()
