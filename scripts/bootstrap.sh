@@ -13,6 +13,7 @@ packages=(
   clang libclang-rt-14-dev
   tzdata
   libcpp-httplib-dev
+  openssl yamllint docker-compose python3-yaml
 )
 
 missing=()

@@ -17,6 +17,9 @@
 #   INTAKE_PORT, TRIAGE_PORT, ROUTING_PORT   default 50051, 50052, 50053
 #   INTAKE_HTTP_PORT          the portal's HTTP intake, /metrics, /healthz;
 #                             default 8080 (docs/portal.md)
+#   REDIS_ACL=1               the Redis run.sh starts uses deploy/redis/users.acl
+#                             with passwords generated into the run directory,
+#                             and each service connects as its own ACL user
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -49,8 +52,13 @@ if [ -z "${REDIS_URL:-}" ]; then
   redis_port=$(free_port)
   # AOF (deploy/redis/redis.conf): an accepted referral survives a Redis
   # restart. REDIS_APPENDFSYNC=always also survives the machine dying.
+  acl_args=()
+  if [ "${REDIS_ACL:-0}" = 1 ]; then
+    scripts/redis_acl.sh "$run_dir/secrets" "$run_dir/users.acl"
+    acl_args=(--aclfile "$run_dir/users.acl")
+  fi
   start_redis "$run_dir" "$redis_port" --include "$PWD/deploy/redis/redis.conf" \
-    --appendfsync "${REDIS_APPENDFSYNC:-everysec}"
+    --appendfsync "${REDIS_APPENDFSYNC:-everysec}" "${acl_args[@]}"
   started_redis=1
   export REDIS_URL="redis://127.0.0.1:$redis_port"
   echo "run.sh: started redis-server on $REDIS_URL (data in $run_dir)"
@@ -62,6 +70,8 @@ fi
 # running stack.
 if [ "$demo" = 1 ]; then
   prefix="demo-$(date +%s)-$$:"
+  # The ACL users may only touch referrals:*; run.sh's own Redis is fresh.
+  if [ "${REDIS_ACL:-0}" = 1 ] && [ "$started_redis" = 1 ]; then prefix="referrals:"; fi
   INTAKE_PORT=$(free_port); TRIAGE_PORT=$(free_port); ROUTING_PORT=$(free_port)
   INTAKE_HTTP_PORT=$(free_port)
 else
@@ -79,14 +89,22 @@ else
   echo "run.sh: no REFERRALS_POSTCODE_DATA: postcodes resolve from the sector table alone"
 fi
 common=(--redis="$REDIS_URL" --redis_prefix="$prefix")
-build/services/intake/intake_service "${common[@]}" --listen="$REFERRALS_INTAKE" \
+# redis_user NAME: the flags that make a service connect as ACL user NAME
+# (REDIS_ACL=1), else nothing.
+redis_user() {
+  if [ "${REDIS_ACL:-0}" = 1 ] && [ "$started_redis" = 1 ]; then
+    echo "--redis_user=$1 --redis_password_file=$run_dir/secrets/redis-$1.password"
+  fi
+}
+# shellcheck disable=SC2046  # redis_user's flags hold no spaces
+build/services/intake/intake_service "${common[@]}" $(redis_user intake) --listen="$REFERRALS_INTAKE" \
   --http_listen="$REFERRALS_INTAKE_HTTP" \
   >"$run_dir/intake.log" 2>&1 &
 pids+=($!)
-build/services/triage/triage_service "${common[@]}" --listen="$REFERRALS_TRIAGE" \
+build/services/triage/triage_service "${common[@]}" $(redis_user triage) --listen="$REFERRALS_TRIAGE" \
   >"$run_dir/triage.log" 2>&1 &
 pids+=($!)
-build/services/routing/routing_service "${common[@]}" --listen="$REFERRALS_ROUTING" \
+build/services/routing/routing_service "${common[@]}" $(redis_user routing) --listen="$REFERRALS_ROUTING" \
   ${REFERRALS_POSTCODE_DATA:+--postcode_data="$REFERRALS_POSTCODE_DATA"} \
   >"$run_dir/routing.log" 2>&1 &
 pids+=($!)

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing, builds, starts a throwaway
 # redis-server on a free loopback port, runs the whole suite through ctest,
-# stops the server, then (default configuration only) fuzzes the parsers for
+# stops the server, checks the deployment files (scripts/check_deploy.sh),
+# then (default configuration only) fuzzes the parsers for
 # a bounded time (scripts/fuzz.sh). Exits non-zero on any failure.
 #
 #   scripts/test.sh              RelWithDebInfo build in build/
@@ -37,6 +38,10 @@ echo "test.sh: redis-server on $REDIS_URL (data in $redis_dir)"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 ctest --test-dir "$build_dir" --output-on-failure -j2 --timeout 300
+
+# The deployment files: yamllint, compose and kustomize parsers, manifest
+# structure (each skipped with a message when its tool is absent).
+scripts/check_deploy.sh
 
 # Fuzzing needs its own clang build; once per run is enough, so only the
 # default configuration does it. REFERRALS_FUZZ_SECONDS=0 skips it.

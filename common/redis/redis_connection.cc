@@ -85,13 +85,6 @@ std::string_view WithoutEchoedArguments(std::string_view text) {
   return text;
 }
 
-std::string Endpoint(const RedisOptions& options) {
-  if (Contains(options.host, ":")) {
-    return absl::StrCat("[", options.host, "]:", options.port);
-  }
-  return absl::StrCat(options.host, ":", options.port);
-}
-
 // Maps a context error (err/errstr set by hiredis, errno read straight after
 // the failing call) to a status code. `connecting` tells a connect that timed
 // out (ETIMEDOUT) from an established socket that TCP gave up on.
@@ -138,6 +131,100 @@ std::optional<int> ParseBoundedDecimal(std::string_view text, int max) {
 
 bool ArgvFitsInt(size_t size) { return size > 0 && size <= static_cast<size_t>(INT_MAX); }
 
+std::string Endpoint(std::string_view host, int port) {
+  if (Contains(host, ":")) return absl::StrCat("[", Absl(host), "]:", port);
+  return absl::StrCat(Absl(host), ":", port);
+}
+
+struct FreeContext {
+  void operator()(redisContext* context) const { redisFree(context); }
+};
+using LocalContext = std::unique_ptr<redisContext, FreeContext>;
+
+// Opens a TCP connection to host:port with the connect and command timeouts
+// of `options` applied.
+absl::StatusOr<LocalContext> OpenSocket(const std::string& host, int port,
+                                        const RedisOptions& options) {
+  const std::string endpoint = Endpoint(host, port);
+  errno = 0;
+  LocalContext context(
+      options.connect_timeout == absl::InfiniteDuration()
+          ? redisConnect(host.c_str(), port)
+          : redisConnectWithTimeout(host.c_str(), port, ToSocketTimeout(options.connect_timeout)));
+  const int connect_errno = errno;
+  if (context == nullptr) {
+    return absl::ResourceExhaustedError("Redis: cannot allocate a connection context");
+  }
+  if (context->err != 0) {
+    return absl::Status(CodeForContextError(context->err, connect_errno, /*connecting=*/true),
+                        absl::StrCat("Redis ", endpoint, ": connect failed: ", context->errstr));
+  }
+  if (redisSetTimeout(context.get(), ToSocketTimeout(options.command_timeout)) != REDIS_OK) {
+    return absl::UnavailableError(
+        absl::StrCat("Redis ", endpoint, ": cannot set socket timeout: ", context->errstr));
+  }
+  return context;
+}
+
+// Sends one set-up command on a fresh context and returns its reply (error
+// replies included). `what` names the command in statuses; the arguments
+// are never put in them. Errors: the context's failure, as a status.
+absl::StatusOr<ReplyPtr> SetupCommand(redisContext* context, const std::vector<std::string>& argv,
+                                      std::string_view endpoint, std::string_view what) {
+  std::vector<const char*> args;
+  std::vector<size_t> lengths;
+  for (const std::string& arg : argv) {
+    args.push_back(arg.data());
+    lengths.push_back(arg.size());
+  }
+  errno = 0;
+  ReplyPtr reply(static_cast<redisReply*>(
+      redisCommandArgv(context, static_cast<int>(args.size()), args.data(), lengths.data())));
+  const int saved_errno = errno;
+  if (reply == nullptr) {
+    return absl::Status(
+        CodeForContextError(context->err, saved_errno, /*connecting=*/false),
+        absl::StrCat("Redis ", Absl(endpoint), ": ", Absl(what), " failed: ", context->errstr));
+  }
+  return reply;
+}
+
+// Asks the sentinels, in order, for the address of the primary named
+// `options.master_name`. Errors: UNAVAILABLE when none answers with one.
+absl::StatusOr<RedisEndpoint> ResolvePrimary(const RedisOptions& options) {
+  std::string last_error = "no sentinel configured";
+  for (const RedisEndpoint& sentinel : options.sentinels) {
+    const std::string endpoint = Endpoint(sentinel.host, sentinel.port);
+    absl::StatusOr<LocalContext> context = OpenSocket(sentinel.host, sentinel.port, options);
+    if (!context.ok()) {
+      last_error = std::string(context.status().message());
+      continue;
+    }
+    absl::StatusOr<ReplyPtr> reply =
+        SetupCommand(context->get(), {"SENTINEL", "get-master-addr-by-name", options.master_name},
+                     endpoint, "SENTINEL get-master-addr-by-name");
+    if (!reply.ok()) {
+      last_error = std::string(reply.status().message());
+      continue;
+    }
+    const redisReply& r = **reply;
+    if (r.type == REDIS_REPLY_ARRAY && r.elements == 2 &&
+        r.element[0]->type == REDIS_REPLY_STRING && r.element[1]->type == REDIS_REPLY_STRING) {
+      std::optional<int> port =
+          ParseBoundedDecimal(std::string_view(r.element[1]->str, r.element[1]->len), 65535);
+      if (port.has_value() && *port > 0) {
+        return RedisEndpoint{std::string(r.element[0]->str, r.element[0]->len), *port};
+      }
+    }
+    last_error = r.type == REDIS_REPLY_ERROR
+                     ? absl::StrCat("sentinel ", endpoint, ": ",
+                                    Absl(WithoutEchoedArguments(std::string_view(r.str, r.len))))
+                     : absl::StrCat("sentinel ", endpoint, " does not know the primary");
+  }
+  return absl::UnavailableError(absl::StrCat("Redis: no sentinel named the primary \"",
+                                             options.master_name, "\" (last: ", last_error, ")"));
+}
+
 }  // namespace
 
 absl::StatusOr<RedisOptions> ParseRedisUrl(std::string_view url) {
@@ -149,8 +236,21 @@ absl::StatusOr<RedisOptions> ParseRedisUrl(std::string_view url) {
   } else if (Contains(rest, "://")) {
     return absl::InvalidArgumentError("Redis URL: only the redis:// scheme is supported");
   }
-  if (Contains(rest, "@")) {
-    return absl::InvalidArgumentError("Redis URL: credentials are not supported");
+  if (size_t at = rest.rfind('@'); at != std::string_view::npos) {
+    // Never echo this part: it may hold a password.
+    std::string_view userinfo = rest.substr(0, at);
+    if (!has_scheme) {
+      return absl::InvalidArgumentError("Redis URL: a user needs the redis:// form");
+    }
+    if (Contains(userinfo, ":")) {
+      return absl::InvalidArgumentError(
+          "Redis URL: passwords in the URL are not accepted; use --redis_password_file");
+    }
+    if (userinfo.empty() || Contains(userinfo, "/") || Contains(userinfo, "@")) {
+      return absl::InvalidArgumentError("Redis URL: bad user name");
+    }
+    options.username = std::string(userinfo);
+    rest.remove_prefix(at + 1);
   }
 
   std::string_view authority = rest;
@@ -213,6 +313,25 @@ absl::StatusOr<RedisOptions> ParseRedisUrl(std::string_view url) {
   return options;
 }
 
+absl::StatusOr<std::vector<RedisEndpoint>> ParseRedisEndpoints(std::string_view list) {
+  std::vector<RedisEndpoint> endpoints;
+  if (list.empty()) return absl::InvalidArgumentError("Redis endpoints: empty list");
+  size_t start = 0;
+  while (start <= list.size()) {
+    size_t comma = list.find(',', start);
+    if (comma == std::string_view::npos) comma = list.size();
+    std::string_view item = list.substr(start, comma - start);
+    if (item.empty() || Contains(item, "/") || Contains(item, "@")) {
+      return absl::InvalidArgumentError("Redis endpoints: expected HOST:PORT[,HOST:PORT...]");
+    }
+    absl::StatusOr<RedisOptions> parsed = ParseRedisUrl(item);
+    if (!parsed.ok()) return parsed.status();
+    endpoints.push_back(RedisEndpoint{parsed->host, parsed->port});
+    start = comma + 1;
+  }
+  return endpoints;
+}
+
 absl::Status StatusFromRedisError(std::string_view error_text) {
   const std::string_view text = WithoutEchoedArguments(error_text);
   const std::string_view prefix = text.substr(0, text.find(' '));
@@ -228,6 +347,10 @@ absl::Status StatusFromRedisError(std::string_view error_text) {
     code = absl::StatusCode::kFailedPrecondition;
   } else if (prefix == "NOSCRIPT") {
     code = absl::StatusCode::kNotFound;
+  } else if (prefix == "WRONGPASS" || prefix == "NOAUTH") {
+    code = absl::StatusCode::kUnauthenticated;
+  } else if (prefix == "NOPERM" || Contains(text, "The user executing the script can't")) {
+    code = absl::StatusCode::kPermissionDenied;
   }
   return absl::Status(code, Absl(text));
 }
@@ -236,70 +359,88 @@ void RedisConnection::ContextDeleter::operator()(redisContext* context) const {
   redisFree(context);
 }
 
-RedisConnection::RedisConnection(RedisOptions options) : options_(std::move(options)) {}
+RedisConnection::RedisConnection(RedisOptions options)
+    : options_(std::move(options)), endpoint_(Endpoint(options_.host, options_.port)) {}
 
 RedisConnection::~RedisConnection() = default;
 
-absl::StatusOr<RedisConnection::ContextPtr> RedisConnection::Open(const RedisOptions& options) {
+absl::StatusOr<RedisConnection::ContextPtr> RedisConnection::Open(const RedisOptions& options,
+                                                                  std::string* endpoint) {
   if (options.connect_timeout <= absl::ZeroDuration() ||
       options.command_timeout <= absl::ZeroDuration()) {
     return absl::InvalidArgumentError("Redis timeouts must be positive");
   }
   if (options.db < 0) return absl::InvalidArgumentError("Redis db must be non-negative");
-  const std::string endpoint = Endpoint(options);
+  if (!options.sentinels.empty() && options.master_name.empty()) {
+    return absl::InvalidArgumentError("Redis sentinels need a master name");
+  }
 
-  errno = 0;
-  ContextPtr context(options.connect_timeout == absl::InfiniteDuration()
-                         ? redisConnect(options.host.c_str(), options.port)
-                         : redisConnectWithTimeout(options.host.c_str(), options.port,
-                                                   ToSocketTimeout(options.connect_timeout)));
-  const int connect_errno = errno;
-  if (context == nullptr) {
-    return absl::ResourceExhaustedError("Redis: cannot allocate a connection context");
+  RedisEndpoint server{options.host, options.port};
+  if (!options.sentinels.empty()) {
+    absl::StatusOr<RedisEndpoint> primary = ResolvePrimary(options);
+    if (!primary.ok()) return primary.status();
+    server = *std::move(primary);
   }
-  if (context->err != 0) {
-    return absl::Status(CodeForContextError(context->err, connect_errno, /*connecting=*/true),
-                        absl::StrCat("Redis ", endpoint, ": connect failed: ", context->errstr));
-  }
-  if (redisSetTimeout(context.get(), ToSocketTimeout(options.command_timeout)) != REDIS_OK) {
-    return absl::UnavailableError(
-        absl::StrCat("Redis ", endpoint, ": cannot set socket timeout: ", context->errstr));
+  *endpoint = Endpoint(server.host, server.port);
+
+  absl::StatusOr<LocalContext> context = OpenSocket(server.host, server.port, options);
+  if (!context.ok()) return context.status();
+
+  if (!options.password.empty()) {
+    std::vector<std::string> auth = {"AUTH"};
+    if (!options.username.empty()) auth.push_back(options.username);
+    auth.push_back(options.password);
+    absl::StatusOr<ReplyPtr> reply = SetupCommand(context->get(), auth, *endpoint, "AUTH");
+    if (!reply.ok()) return reply.status();
+    if ((*reply)->type == REDIS_REPLY_ERROR) {
+      absl::Status error = StatusFromRedisError(std::string_view((*reply)->str, (*reply)->len));
+      return absl::Status(error.code() == absl::StatusCode::kInternal
+                              ? absl::StatusCode::kUnauthenticated
+                              : error.code(),
+                          absl::StrCat("Redis ", *endpoint, ": AUTH as user \"",
+                                       options.username.empty() ? "default" : options.username,
+                                       "\" rejected: ", error.message()));
+    }
   }
 
   if (options.db != 0) {
-    const std::string db = absl::StrCat(options.db);
-    const char* argv[] = {"SELECT", db.c_str()};
-    const size_t argvlen[] = {6, db.size()};
-    errno = 0;
-    ReplyPtr reply(static_cast<redisReply*>(redisCommandArgv(context.get(), 2, argv, argvlen)));
-    const int select_errno = errno;
-    if (reply == nullptr) {
-      return absl::Status(CodeForContextError(context->err, select_errno, /*connecting=*/false),
-                          absl::StrCat("Redis ", endpoint, ": SELECT failed: ", context->errstr));
-    }
-    if (reply->type == REDIS_REPLY_ERROR) {
-      return absl::InvalidArgumentError(
-          absl::StrCat("Redis ", endpoint, ": SELECT ", options.db,
-                       " rejected: ", absl::string_view(reply->str, reply->len)));
+    absl::StatusOr<ReplyPtr> reply =
+        SetupCommand(context->get(), {"SELECT", absl::StrCat(options.db)}, *endpoint, "SELECT");
+    if (!reply.ok()) return reply.status();
+    if ((*reply)->type == REDIS_REPLY_ERROR) {
+      absl::Status error = StatusFromRedisError(std::string_view((*reply)->str, (*reply)->len));
+      if (error.code() == absl::StatusCode::kUnauthenticated ||
+          error.code() == absl::StatusCode::kPermissionDenied) {
+        return absl::Status(error.code(),
+                            absl::StrCat("Redis ", *endpoint, ": SELECT: ", error.message()));
+      }
+      return absl::InvalidArgumentError(absl::StrCat("Redis ", *endpoint, ": SELECT ", options.db,
+                                                     " rejected: ", error.message()));
     }
   }
-  return context;
+  return ContextPtr(context->release());
 }
 
 absl::StatusOr<std::unique_ptr<RedisConnection>> RedisConnection::Connect(
     const RedisOptions& options) {
-  absl::StatusOr<ContextPtr> context = Open(options);
+  std::string endpoint;
+  absl::StatusOr<ContextPtr> context = Open(options, &endpoint);
   if (!context.ok()) return context.status();
   std::unique_ptr<RedisConnection> connection(new RedisConnection(options));
+  connection->endpoint_ = std::move(endpoint);
   connection->context_ = *std::move(context);
   return connection;
 }
 
 absl::Status RedisConnection::EnsureConnected() {
   if (context_ != nullptr) return absl::OkStatus();
-  absl::StatusOr<ContextPtr> context = Open(options_);
+  absl::StatusOr<ContextPtr> context = Open(options_, &endpoint_);
   if (!context.ok()) {
-    if (context.status().code() == absl::StatusCode::kInvalidArgument) return context.status();
+    const absl::StatusCode code = context.status().code();
+    if (code == absl::StatusCode::kInvalidArgument || code == absl::StatusCode::kUnauthenticated ||
+        code == absl::StatusCode::kPermissionDenied) {
+      return context.status();
+    }
     return absl::UnavailableError(
         absl::StrCat("Redis reconnect failed: ", context.status().message()));
   }
@@ -309,7 +450,7 @@ absl::Status RedisConnection::EnsureConnected() {
 
 absl::Status RedisConnection::FailConnection(std::string_view command, int saved_errno) {
   absl::Status status(CodeForContextError(context_->err, saved_errno, /*connecting=*/false),
-                      absl::StrCat("Redis ", Endpoint(options_), ": ", Absl(command), ": ",
+                      absl::StrCat("Redis ", endpoint_, ": ", Absl(command), ": ",
                                    context_->err != 0 ? context_->errstr : "no reply"));
   // A context that reported an error cannot be trusted with more commands (a
   // timed-out reply may still arrive), so drop it and reconnect next time.
@@ -337,7 +478,9 @@ absl::StatusOr<RedisReply> RedisConnection::Command(const std::vector<std::strin
   const int saved_errno = errno;
   if (reply == nullptr) return FailConnection(argv.front(), saved_errno);
   if (reply->type == REDIS_REPLY_ERROR) {
-    absl::Status status = StatusFromRedisError(std::string_view(reply->str, reply->len));
+    const std::string_view text(reply->str, reply->len);
+    if (IsReadOnlyError(text)) DropDemotedServer();
+    absl::Status status = StatusFromRedisError(text);
     return absl::Status(status.code(), absl::StrCat(Absl(argv.front()), ": ", status.message()));
   }
   return ConvertReply(*reply);
@@ -383,8 +526,23 @@ absl::StatusOr<std::vector<RedisReply>> RedisConnection::Pipeline(
     }
     replies.push_back(ConvertReply(*reply));
   }
+  for (const RedisReply& reply : replies) {
+    if (reply.type == RedisReply::Type::kError && IsReadOnlyError(reply.str)) {
+      DropDemotedServer();
+      break;
+    }
+  }
   return replies;
 }
+
+bool RedisConnection::IsReadOnlyError(std::string_view error_text) {
+  // Plain commands answer "READONLY ..."; a script's write on a replica
+  // carries the same text after the script's own prefix.
+  return error_text.starts_with("READONLY") ||
+         Contains(error_text, "READONLY You can't write against a read only replica");
+}
+
+void RedisConnection::DropDemotedServer() { context_.reset(); }
 
 absl::Status RedisConnection::SetCommandTimeout(absl::Duration timeout) {
   if (timeout <= absl::ZeroDuration()) {

@@ -63,7 +63,9 @@ int main(int argc, char** argv) {
                               std::make_shared<const TriageRules>(*catalog), &*metrics);
   IntakeServiceImpl service(&submitter);
 
-  absl::StatusOr<StartedServer> started = StartGrpcServer(absl::GetFlag(FLAGS_listen), {&service});
+  absl::StatusOr<StartedServer> started =
+      StartGrpcServer(absl::GetFlag(FLAGS_listen), {&service}, ServerTlsOptionsFromFlags(),
+                      absl::GetFlag(FLAGS_health_listen));
   if (!started.ok()) {
     Log(LogLevel::kError, "listen_failed", {{"error", std::string(started.status().message())}});
     return 1;
@@ -73,8 +75,7 @@ int main(int argc, char** argv) {
     Log(LogLevel::kError, "port_file_failed", {{"error", std::string(written.message())}});
     return 1;
   }
-  auto health =
-      std::make_unique<RedisHealthMonitor>(*redis, started->server->GetHealthCheckService());
+  auto health = std::make_unique<RedisHealthMonitor>(*redis, started->health());
 
   // The portal's HTTP listener, with /metrics and /healthz (which reads the
   // same Redis health as the gRPC health service).

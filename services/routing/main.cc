@@ -192,7 +192,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   OverdueSweeper sweeper(keys);
-  absl::StatusOr<StartedServer> started = StartGrpcServer(absl::GetFlag(FLAGS_listen), {&service});
+  absl::StatusOr<StartedServer> started =
+      StartGrpcServer(absl::GetFlag(FLAGS_listen), {&service}, ServerTlsOptionsFromFlags(),
+                      absl::GetFlag(FLAGS_health_listen));
   if (!started.ok()) {
     Log(LogLevel::kError, "listen_failed", {{"error", std::string(started.status().message())}});
     return 1;
@@ -202,8 +204,7 @@ int main(int argc, char** argv) {
     Log(LogLevel::kError, "port_file_failed", {{"error", std::string(written.message())}});
     return 1;
   }
-  auto health =
-      std::make_unique<RedisHealthMonitor>(*redis, started->server->GetHealthCheckService());
+  auto health = std::make_unique<RedisHealthMonitor>(*redis, started->health());
   for (auto& c : consumers) c->Start();
   if (sweep_ms > 0) sweeper.Start(*redis, absl::Milliseconds(sweep_ms));
   Log(LogLevel::kInfo, "started",

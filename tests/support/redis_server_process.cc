@@ -79,8 +79,11 @@ std::string RedisServerProcess::LogTail() const {
   return all.size() > 2000 ? all.substr(all.size() - 2000) : all;
 }
 
-absl::Status RedisServerProcess::Start(absl::Duration timeout) {
-  if (pid_ > 0) return absl::InternalError("redis-server is already running");
+void RedisServerProcess::AddArguments(const std::vector<std::string>& args) {
+  extra_args_.insert(extra_args_.end(), args.begin(), args.end());
+}
+
+absl::Status RedisServerProcess::Prepare() {
   if (dir_.empty()) {
     std::string dir_template = parent_dir_ + "/referrals-redis-XXXXXX";
     const char* dir = mkdtemp(dir_template.data());
@@ -89,12 +92,22 @@ absl::Status RedisServerProcess::Start(absl::Duration timeout) {
   }
   if (port_ == 0) port_ = PickPort();
   if (port_ == 0) return absl::InternalError("no free loopback port for redis-server");
+  return absl::OkStatus();
+}
 
-  std::vector<std::string> argv_strings = {
-      "redis-server", "--bind", "127.0.0.1", "--port", absl::StrCat(port_), "--dir", dir_,
+absl::Status RedisServerProcess::Start(absl::Duration timeout) {
+  if (pid_ > 0) return absl::InternalError("redis-server is already running");
+  if (absl::Status prepared = Prepare(); !prepared.ok()) return prepared;
+
+  std::vector<std::string> argv_strings = {"redis-server"};
+  if (!config_file_.empty()) argv_strings.push_back(config_file_);
+  std::vector<std::string> defaults = {
+      "--bind", "127.0.0.1", "--port", absl::StrCat(port_), "--dir", dir_,
       // Only the AOF: no RDB snapshots, so what a restart loads is exactly
       // what was appended before the crash.
       "--save", "", "--appendonly", "yes", "--appendfsync", appendfsync_, "--daemonize", "no"};
+  argv_strings.insert(argv_strings.end(), defaults.begin(), defaults.end());
+  argv_strings.insert(argv_strings.end(), extra_args_.begin(), extra_args_.end());
   std::vector<char*> argv;
   for (std::string& arg : argv_strings) argv.push_back(arg.data());
   argv.push_back(nullptr);
@@ -135,7 +148,9 @@ absl::Status RedisServerProcess::Start(absl::Duration timeout) {
     if (connection.ok()) {
       // PING answers LOADING until the AOF is loaded.
       auto pong = (*connection)->Command({"PING"});
-      if (pong.ok()) return absl::OkStatus();
+      if (pong.ok() || pong.status().code() == absl::StatusCode::kUnauthenticated) {
+        return absl::OkStatus();
+      }
     }
     absl::SleepFor(absl::Milliseconds(20));
   }

@@ -7,9 +7,9 @@
 #ifndef TESTS_SUPPORT_REDIS_SERVER_PROCESS_H_
 #define TESTS_SUPPORT_REDIS_SERVER_PROCESS_H_
 
-#include <sys/types.h>
-
 #include <string>
+#include <sys/types.h>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
@@ -32,7 +32,19 @@ class RedisServerProcess {
   RedisServerProcess(const RedisServerProcess&) = delete;
   RedisServerProcess& operator=(const RedisServerProcess&) = delete;
 
-  // Starts the server and waits until it answers PING (after loading its
+  // Extra redis-server arguments, appended after the defaults: e.g.
+  // {"--aclfile", path}, {"--replicaof", "127.0.0.1", "6380"}, or
+  // {"--sentinel"} with a config file. Call before Start().
+  void AddArguments(const std::vector<std::string>& args);
+  // A config file passed as redis-server's first argument (Sentinel needs
+  // one it can rewrite). Call before Start().
+  void SetConfigFile(std::string path) { config_file_ = std::move(path); }
+  // Picks the server's port (and makes its directory) without starting it,
+  // so a replica's or sentinel's arguments can name it. Errors: INTERNAL.
+  absl::Status Prepare();
+
+  // Starts the server and waits until it answers PING (a NOAUTH answer, when
+  // an ACL file turns the default user off, counts as up) (after loading its
   // data). The first start picks the directory and a free port; later starts
   // reuse both. The child is SIGKILLed if the thread that started it exits,
   // so call this from a thread that outlives the server (the test's own).
@@ -61,6 +73,8 @@ class RedisServerProcess {
 
   const std::string appendfsync_;
   const std::string parent_dir_;
+  std::vector<std::string> extra_args_;
+  std::string config_file_;
   std::string dir_;
   int port_ = 0;
   pid_t pid_ = -1;

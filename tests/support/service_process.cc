@@ -1,12 +1,11 @@
 #include "tests/support/service_process.h"
 
+#include <cstdlib>
 #include <fcntl.h>
+#include <fstream>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <cstdlib>
-#include <fstream>
 
 #include <grpcpp/generic/generic_stub.h>
 #include <grpcpp/grpcpp.h>
@@ -14,15 +13,23 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
+#include "gtest/gtest.h"
 #include "tests/support/redis_test_env.h"
 
 namespace referrals::testing {
 namespace {
 
-std::shared_ptr<grpc::Channel> LocalChannel(const std::string& address) {
+std::shared_ptr<grpc::Channel> LocalChannel(const std::string& address,
+                                            const ClientTlsOptions& tls) {
   grpc::ChannelArguments args;
   args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
-  return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      MakeChannelCredentials(tls);
+  if (!credentials.ok()) {
+    ADD_FAILURE() << credentials.status();
+    return grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args);
+  }
+  return grpc::CreateCustomChannel(address, *credentials, args);
 }
 
 // Removes the directory Start() made for the port file, so runs leave no
@@ -34,20 +41,22 @@ void RemovePortFileDir(const std::string& port_file) {
   rmdir(port_file.substr(0, port_file.rfind('/')).c_str());
 }
 
-bool IsServing(const std::string& address) {
-  absl::StatusOr<bool> serving = CheckServing(address);
+bool IsServing(const std::string& address, const ClientTlsOptions& tls) {
+  absl::StatusOr<bool> serving = CheckServing(address, absl::Milliseconds(500), tls);
   return serving.ok() && *serving;
 }
 
 }  // namespace
 
-std::shared_ptr<grpc::Channel> TestChannel(const std::string& address) {
-  return LocalChannel(address);
+std::shared_ptr<grpc::Channel> TestChannel(const std::string& address,
+                                           const ClientTlsOptions& tls) {
+  return LocalChannel(address, tls);
 }
 
 // Called generically so the tests need no generated health stubs.
-absl::StatusOr<bool> CheckServing(const std::string& address, absl::Duration timeout) {
-  grpc::GenericStub stub(LocalChannel(address));
+absl::StatusOr<bool> CheckServing(const std::string& address, absl::Duration timeout,
+                                  const ClientTlsOptions& tls) {
+  grpc::GenericStub stub(LocalChannel(address, tls));
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   // HealthCheckRequest{service: ""} serializes to zero bytes.
@@ -135,7 +144,8 @@ absl::Status ServiceProcess::Start(absl::Duration timeout, bool require_serving)
       int port = 0;
       if (in >> port) port_ = port;
     }
-    if (port_ != 0 && (!require_serving || IsServing(address()))) return absl::OkStatus();
+    if (port_ != 0 && (!require_serving || IsServing(address(), client_tls_)))
+      return absl::OkStatus();
     absl::SleepFor(absl::Milliseconds(50));
   }
   return absl::DeadlineExceededError(absl::StrCat(binary_, " did not become ready"));

@@ -3,10 +3,9 @@
 #ifndef TESTS_SUPPORT_SERVICE_PROCESS_H_
 #define TESTS_SUPPORT_SERVICE_PROCESS_H_
 
-#include <sys/types.h>
-
 #include <memory>
 #include <string>
+#include <sys/types.h>
 #include <vector>
 
 #include <grpcpp/grpcpp.h>
@@ -14,19 +13,24 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/service/tls_credentials.h"
 
 namespace referrals::testing {
 
 // A channel to `address` whose connection closes when the channel is
 // destroyed (no global subchannel pool), so a test's finished client does not
-// hold a server's shutdown in its connection drain.
-std::shared_ptr<grpc::Channel> TestChannel(const std::string& address);
+// hold a server's shutdown in its connection drain. TLS when `tls.enabled()`;
+// a TLS file that cannot be read fails the calling test (ADD_FAILURE) and
+// gives a plaintext channel.
+std::shared_ptr<grpc::Channel> TestChannel(const std::string& address,
+                                           const ClientTlsOptions& tls = {});
 
 // grpc.health.v1.Health/Check (service "") on the server at `address`: true
 // for SERVING, false for NOT_SERVING or any other answer. Errors: the call's
 // own failure as a status (UNAVAILABLE when nothing answers).
 absl::StatusOr<bool> CheckServing(const std::string& address,
-                                  absl::Duration timeout = absl::Milliseconds(500));
+                                  absl::Duration timeout = absl::Milliseconds(500),
+                                  const ClientTlsOptions& tls = {});
 
 class ServiceProcess {
  public:
@@ -37,6 +41,10 @@ class ServiceProcess {
 
   ServiceProcess(const ServiceProcess&) = delete;
   ServiceProcess& operator=(const ServiceProcess&) = delete;
+
+  // How Start() checks health: the client side of TLS when the service is
+  // given --tls_cert_file (its certificate must name 127.0.0.1).
+  void set_client_tls(ClientTlsOptions tls) { client_tls_ = std::move(tls); }
 
   // Starts the process and waits until it has written its port and, when
   // `require_serving`, answers the gRPC health check with SERVING.
@@ -63,6 +71,7 @@ class ServiceProcess {
   std::vector<std::string> args_;
   std::string log_path_;
   std::string port_file_;
+  ClientTlsOptions client_tls_;
   pid_t pid_ = -1;
   int port_ = 0;
 };

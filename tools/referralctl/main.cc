@@ -26,9 +26,9 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
-#include <sstream>
 #include <map>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -46,6 +46,7 @@
 #include "common/domain/referral_validator.h"
 #include "common/service/grpc_status.h"
 #include "common/service/service_flags.h"
+#include "common/service/tls_credentials.h"
 #include "google/protobuf/util/json_util.h"
 #include "referrals/v1/intake_service.grpc.pb.h"
 #include "referrals/v1/routing_service.grpc.pb.h"
@@ -59,6 +60,9 @@ ABSL_FLAG(std::string, routing, "",
           "routing address; default $REFERRALS_ROUTING or 127.0.0.1:50053");
 ABSL_FLAG(std::string, triage, "", "triage address; default $REFERRALS_TRIAGE or 127.0.0.1:50052");
 ABSL_FLAG(int, timeout_ms, 5000, "deadline for each call");
+ABSL_FLAG(std::string, tls_ca_file, "",
+          "PEM CA bundle that signed the services' certificates; set it (or --tls_cert_file, "
+          "with --tls_key_file, for mutual TLS) to call them over TLS");
 ABSL_FLAG(int, wait_seconds, 0,
           "get: wait up to this long for the referral to reach its destination queue");
 ABSL_FLAG(bool, json, false, "resolve: print one JSON object per line");
@@ -95,8 +99,20 @@ std::string Address(const std::string& flag, const char* env, const char* fallba
   return (value != nullptr && *value != '\0') ? value : fallback;
 }
 
+// Plaintext unless --tls_ca_file or --tls_cert_file is set. A bad TLS file
+// ends the command (exit 2): nothing useful can be done without a channel.
 std::shared_ptr<grpc::Channel> Channel(const std::string& address) {
-  return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  ClientTlsOptions tls;
+  tls.ca_file = absl::GetFlag(FLAGS_tls_ca_file);
+  tls.cert_file = absl::GetFlag(FLAGS_tls_cert_file);
+  tls.key_file = absl::GetFlag(FLAGS_tls_key_file);
+  absl::StatusOr<std::shared_ptr<grpc::ChannelCredentials>> credentials =
+      MakeChannelCredentials(tls);
+  if (!credentials.ok()) {
+    std::cerr << "referralctl: " << credentials.status().message() << "\n";
+    std::exit(2);
+  }
+  return grpc::CreateChannel(address, *credentials);
 }
 
 void SetDeadline(grpc::ClientContext* context) {

@@ -164,6 +164,46 @@ TEST(ParseRedisUrlTest, RejectsMalformedUrls) {
   }
 }
 
+TEST(ParseRedisUrlTest, TakesTheUserButNeverAPassword) {
+  ASSERT_OK_AND_ASSIGN(RedisOptions options, ParseRedisUrl("redis://triage@redis.internal:6380/2"));
+  EXPECT_EQ(options.username, "triage");
+  EXPECT_EQ(options.host, "redis.internal");
+  EXPECT_EQ(options.port, 6380);
+  EXPECT_EQ(options.db, 2);
+  EXPECT_TRUE(options.password.empty());
+  for (std::string_view url :
+       {"redis://@localhost:6379", "redis://:secret@localhost:6379", "triage@localhost:6379"}) {
+    EXPECT_THAT(ParseRedisUrl(url),
+                StatusIs(absl::StatusCode::kInvalidArgument, Not(HasSubstr("secret"))))
+        << url;
+  }
+}
+
+TEST(ParseRedisEndpointsTest, ParsesACommaSeparatedList) {
+  ASSERT_OK_AND_ASSIGN(std::vector<RedisEndpoint> endpoints,
+                       ParseRedisEndpoints("s1:26379,[::1]:26380,10.0.0.3:26381"));
+  ASSERT_EQ(endpoints.size(), 3u);
+  EXPECT_EQ(endpoints[0].host, "s1");
+  EXPECT_EQ(endpoints[0].port, 26379);
+  EXPECT_EQ(endpoints[1].host, "::1");
+  EXPECT_EQ(endpoints[2].port, 26381);
+  for (std::string_view list : {"", "s1", "s1:26379,", ",s1:1", "redis://s1:1", "u@s1:1"}) {
+    EXPECT_THAT(ParseRedisEndpoints(list), StatusIs(absl::StatusCode::kInvalidArgument)) << list;
+  }
+}
+
+TEST(StatusFromRedisErrorTest, AclRefusalsHaveTheirOwnCodes) {
+  EXPECT_THAT(StatusFromRedisError("WRONGPASS invalid username-password pair"),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(StatusFromRedisError("NOAUTH Authentication required."),
+              StatusIs(absl::StatusCode::kUnauthenticated));
+  EXPECT_THAT(StatusFromRedisError("NOPERM this user has no permissions to run the 'keys' command"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+  EXPECT_THAT(StatusFromRedisError("ERR The user executing the script can't run this command or "
+                                   "subcommand script: abc"),
+              StatusIs(absl::StatusCode::kPermissionDenied));
+}
+
 TEST(ParseRedisUrlTest, NeverEchoesCredentials) {
   EXPECT_THAT(ParseRedisUrl("redis://user:secret@localhost:6379"),
               StatusIs(absl::StatusCode::kInvalidArgument, Not(HasSubstr("secret"))));

@@ -1,0 +1,202 @@
+// TLS on the gRPC listeners, with the real intake process and throwaway
+// certificates made at test time (scripts/make_certs.sh): a TLS
+// client that trusts the CA is served, a plaintext client is not; with
+// mutual TLS a client without a certificate, or with one from another CA, is
+// refused; plaintext on a non-loopback address refuses to start.
+#include <arpa/inet.h>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string>
+#include <sys/socket.h>
+#include <unistd.h>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
+#include "common/service/tls_credentials.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "tests/support/redis_test_env.h"
+#include "tests/support/service_process.h"
+#include "tests/support/status_matchers.h"
+
+namespace referrals {
+namespace {
+
+using ::referrals::testing::CheckServing;
+using ::referrals::testing::IsOk;
+using ::referrals::testing::ServiceProcess;
+
+// A loopback port nothing listens on (bound, read back, released).
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  int port = 0;
+  if (fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  if (fd >= 0) close(fd);
+  return port;
+}
+
+class TlsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    // A directory of this process's own: ctest runs the cases in parallel.
+    std::string dir_template = "/tmp/referrals-tls-XXXXXX";
+    ASSERT_NE(mkdtemp(dir_template.data()), nullptr);
+    certs_ = new std::string(dir_template);
+    const std::string command =
+        absl::StrCat("'", REFERRALS_SOURCE_DIR, "/scripts/make_certs.sh' '", *certs_, "'");
+    ASSERT_EQ(std::system(command.c_str()), 0) << command;
+  }
+  static void TearDownTestSuite() {
+    std::filesystem::remove_all(*certs_);
+    delete certs_;
+  }
+
+  static std::string Cert(const std::string& name) { return absl::StrCat(*certs_, "/", name); }
+
+  // Intake with `extra` flags, against the shared test Redis.
+  std::unique_ptr<ServiceProcess> Intake(std::vector<std::string> extra) {
+    RedisOptions redis = testing::RedisOptionsFromEnv();
+    std::vector<std::string> args = {absl::StrCat("--redis=redis://", redis.host, ":", redis.port),
+                                     absl::StrCat("--redis_prefix=", testing::UniqueKeyPrefix())};
+    args.insert(args.end(), extra.begin(), extra.end());
+    return std::make_unique<ServiceProcess>(INTAKE_BINARY, args,
+                                            absl::StrCat(::testing::TempDir(), "/tls_intake.log"));
+  }
+
+  std::vector<std::string> ServerTls() const {
+    return {absl::StrCat("--tls_cert_file=", Cert("server.pem")),
+            absl::StrCat("--tls_key_file=", Cert("server.key"))};
+  }
+
+  static ClientTlsOptions TrustingClient() { return ClientTlsOptions{Cert("ca.pem"), "", ""}; }
+  static ClientTlsOptions ClientWithCert() {
+    return ClientTlsOptions{Cert("ca.pem"), Cert("client.pem"), Cert("client.key")};
+  }
+
+  static std::string* certs_;
+};
+
+std::string* TlsTest::certs_ = nullptr;
+
+TEST_F(TlsTest, TlsClientTrustingTheCaIsServed) {
+  auto intake = Intake(ServerTls());
+  intake->set_client_tls(TrustingClient());
+  ASSERT_THAT(intake->Start(), IsOk());
+  absl::StatusOr<bool> serving =
+      CheckServing(intake->address(), absl::Seconds(5), TrustingClient());
+  ASSERT_THAT(serving.status(), IsOk());
+  EXPECT_TRUE(*serving);
+  EXPECT_EQ(intake->Stop(), 0);
+}
+
+TEST_F(TlsTest, PlaintextClientIsRefusedByATlsServer) {
+  auto intake = Intake(ServerTls());
+  intake->set_client_tls(TrustingClient());
+  ASSERT_THAT(intake->Start(), IsOk());
+  EXPECT_FALSE(CheckServing(intake->address(), absl::Seconds(2)).ok());
+  EXPECT_EQ(intake->Stop(), 0);
+}
+
+TEST_F(TlsTest, ClientNotTrustingTheServersCaIsRefused) {
+  auto intake = Intake(ServerTls());
+  intake->set_client_tls(TrustingClient());
+  ASSERT_THAT(intake->Start(), IsOk());
+  EXPECT_FALSE(CheckServing(intake->address(), absl::Seconds(2),
+                            ClientTlsOptions{Cert("other-ca.pem"), "", ""})
+                   .ok());
+  EXPECT_EQ(intake->Stop(), 0);
+}
+
+TEST_F(TlsTest, MutualTlsServesAClientWithACertificateFromItsCa) {
+  std::vector<std::string> flags = ServerTls();
+  flags.push_back(absl::StrCat("--tls_client_ca_file=", Cert("ca.pem")));
+  auto intake = Intake(flags);
+  intake->set_client_tls(ClientWithCert());
+  ASSERT_THAT(intake->Start(), IsOk());
+  absl::StatusOr<bool> serving =
+      CheckServing(intake->address(), absl::Seconds(5), ClientWithCert());
+  ASSERT_THAT(serving.status(), IsOk());
+  EXPECT_TRUE(*serving);
+  EXPECT_EQ(intake->Stop(), 0);
+}
+
+TEST_F(TlsTest, MutualTlsRefusesClientsWithoutACertificateOrFromAnotherCa) {
+  std::vector<std::string> flags = ServerTls();
+  flags.push_back(absl::StrCat("--tls_client_ca_file=", Cert("ca.pem")));
+  auto intake = Intake(flags);
+  intake->set_client_tls(ClientWithCert());
+  ASSERT_THAT(intake->Start(), IsOk());
+  EXPECT_FALSE(CheckServing(intake->address(), absl::Seconds(2), TrustingClient()).ok());
+  EXPECT_FALSE(CheckServing(intake->address(), absl::Seconds(2),
+                            ClientTlsOptions{Cert("ca.pem"), Cert("other-client.pem"),
+                                             Cert("other-client.key")})
+                   .ok());
+  EXPECT_FALSE(CheckServing(intake->address(), absl::Seconds(2)).ok());
+  EXPECT_EQ(intake->Stop(), 0);
+}
+
+TEST_F(TlsTest, PlaintextOnANonLoopbackAddressRefusesToStart) {
+  // The later --listen wins over the loopback one ServiceProcess adds.
+  auto intake = Intake({"--listen=0.0.0.0:0"});
+  absl::Status started = intake->Start(absl::Seconds(10));
+  EXPECT_THAT(started, ::referrals::testing::StatusIs(absl::StatusCode::kInternal))
+      << "intake started in plaintext on 0.0.0.0";
+}
+
+TEST_F(TlsTest, AllowInsecureIsTheExplicitEscapeHatch) {
+  // The health check goes to 127.0.0.1, which 0.0.0.0 covers.
+  auto intake = Intake({"--listen=0.0.0.0:0", "--allow_insecure"});
+  ASSERT_THAT(intake->Start(), IsOk());
+  EXPECT_EQ(intake->Stop(), 0);
+}
+
+TEST_F(TlsTest, TlsOnANonLoopbackAddressStarts) {
+  std::vector<std::string> flags = ServerTls();
+  flags.push_back("--listen=0.0.0.0:0");
+  auto intake = Intake(flags);
+  intake->set_client_tls(TrustingClient());
+  ASSERT_THAT(intake->Start(), IsOk());
+  EXPECT_EQ(intake->Stop(), 0);
+}
+
+TEST_F(TlsTest, HealthOnlyListenerAnswersPlaintextProbesBesideATlsListener) {
+  const int health_port = FreePort();
+  ASSERT_NE(health_port, 0);
+  std::vector<std::string> flags = ServerTls();
+  flags.push_back(absl::StrCat("--tls_client_ca_file=", Cert("ca.pem")));
+  flags.push_back(absl::StrCat("--health_listen=127.0.0.1:", health_port));
+  auto intake = Intake(flags);
+  intake->set_client_tls(ClientWithCert());
+  ASSERT_THAT(intake->Start(), IsOk());
+  const std::string health_address = absl::StrCat("127.0.0.1:", health_port);
+  absl::StatusOr<bool> serving = CheckServing(health_address, absl::Seconds(5));
+  ASSERT_THAT(serving.status(), IsOk());
+  EXPECT_TRUE(*serving);
+  // health_probe, as container health checks run it.
+  EXPECT_EQ(std::system(absl::StrCat(HEALTH_PROBE_BINARY, " --address=", health_address).c_str()),
+            0);
+  // The TLS listener still wants a client certificate.
+  EXPECT_FALSE(CheckServing(intake->address(), absl::Seconds(2), TrustingClient()).ok());
+  // health_probe over mutual TLS to the main listener.
+  EXPECT_EQ(std::system(absl::StrCat(HEALTH_PROBE_BINARY, " --address=", intake->address(),
+                                     " --tls_ca_file=", Cert("ca.pem"), " --tls_cert_file=",
+                                     Cert("client.pem"), " --tls_key_file=", Cert("client.key"))
+                            .c_str()),
+            0);
+  EXPECT_EQ(intake->Stop(), 0);
+}
+
+}  // namespace
+}  // namespace referrals
