@@ -88,9 +88,13 @@ void HttpIntake::Register(httplib::Server& server) {
         }
         return httplib::Server::HandlerResponse::Handled;
       }));
-  server.set_logger([this](const httplib::Request& request, const httplib::Response& response) {
-    LogResponse(request, response);
-  });
+  // Counted and logged before the response is written (not in set_logger,
+  // which runs after): a client that reads /metrics straight after an answer
+  // must see that answer counted.
+  server.set_post_routing_handler(
+      [this](const httplib::Request& request, httplib::Response& response) {
+        LogResponse(request, response);
+      });
   server.Post(kSubmitRoute, [this](const httplib::Request& request, httplib::Response& response) {
     HandleSubmit(request, response);
   });
