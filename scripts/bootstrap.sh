@@ -14,7 +14,14 @@ packages=(
   tzdata
   libcpp-httplib-dev
   openssl yamllint docker-compose python3-yaml
+  chromium
 )
+# The dashboard's browser test drives chromium with playwright-core from npm;
+# a node and npm already on the PATH (e.g. from NodeSource) are used as they
+# are, Debian's packages otherwise.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 
 missing=()
 for p in "${packages[@]}"; do

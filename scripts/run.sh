@@ -17,6 +17,9 @@
 #   INTAKE_PORT, TRIAGE_PORT, ROUTING_PORT   default 50051, 50052, 50053
 #   INTAKE_HTTP_PORT          the portal's HTTP intake, /metrics, /healthz;
 #                             default 8080 (docs/portal.md)
+#   TRIAGE_HTTP_PORT          triage's /metrics and /healthz; default 8082
+#   ROUTING_HTTP_PORT         the operations dashboard, /metrics, /healthz;
+#                             default 8081
 #   REDIS_ACL=1               the Redis run.sh starts uses deploy/redis/users.acl
 #                             with passwords generated into the run directory,
 #                             and each service connects as its own ACL user
@@ -82,6 +85,9 @@ export REFERRALS_TRIAGE="127.0.0.1:${TRIAGE_PORT:-50052}"
 export REFERRALS_ROUTING="127.0.0.1:${ROUTING_PORT:-50053}"
 # The portal's HTTP intake, /metrics and /healthz (docs/portal.md).
 export REFERRALS_INTAKE_HTTP="127.0.0.1:${INTAKE_HTTP_PORT:-8080}"
+# The operations dashboard (routing) and triage's /metrics and /healthz.
+export REFERRALS_ROUTING_HTTP="127.0.0.1:${ROUTING_HTTP_PORT:-8081}"
+export REFERRALS_TRIAGE_HTTP="127.0.0.1:${TRIAGE_HTTP_PORT:-8082}"
 
 if [ -n "${REFERRALS_POSTCODE_DATA:-}" ]; then
   echo "run.sh: unit-level postcode data from $REFERRALS_POSTCODE_DATA"
@@ -102,9 +108,11 @@ build/services/intake/intake_service "${common[@]}" $(redis_user intake) --liste
   >"$run_dir/intake.log" 2>&1 &
 pids+=($!)
 build/services/triage/triage_service "${common[@]}" $(redis_user triage) --listen="$REFERRALS_TRIAGE" \
+  --http_listen="$REFERRALS_TRIAGE_HTTP" \
   >"$run_dir/triage.log" 2>&1 &
 pids+=($!)
 build/services/routing/routing_service "${common[@]}" $(redis_user routing) --listen="$REFERRALS_ROUTING" \
+  --http_listen="$REFERRALS_ROUTING_HTTP" \
   ${REFERRALS_POSTCODE_DATA:+--postcode_data="$REFERRALS_POSTCODE_DATA"} \
   >"$run_dir/routing.log" 2>&1 &
 pids+=($!)
@@ -122,6 +130,7 @@ for _ in $(seq 1 100); do
   sleep 0.1
 done
 "$ctl" health
+echo "run.sh: operations dashboard on http://$REFERRALS_ROUTING_HTTP/ (metrics: http://$REFERRALS_ROUTING_HTTP/metrics, http://$REFERRALS_TRIAGE_HTTP/metrics, http://$REFERRALS_INTAKE_HTTP/metrics)"
 
 if [ "$demo" = 0 ]; then
   cat <<MSG

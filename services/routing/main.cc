@@ -13,21 +13,27 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/pipeline/consumer_metrics.h"
 #include "common/pipeline/dead_letter_store.h"
 #include "common/pipeline/keys.h"
 #include "common/pipeline/stream_consumer.h"
 #include "common/service/grpc_server.h"
+#include "common/service/http_server.h"
 #include "common/service/log.h"
+#include "common/service/metrics.h"
 #include "common/service/redis_health.h"
 #include "common/service/redis_worker_pool.h"
 #include "common/service/service_flags.h"
 #include "common/service/signals.h"
 #include "services/routing/lifecycle_store.h"
+#include "services/routing/operations_reader.h"
 #include "services/routing/overdue_sweeper.h"
 #include "services/routing/postcode_directory.h"
 #include "services/routing/queue_store.h"
 #include "services/routing/routing_data.h"
 #include "services/routing/routing_engine.h"
+#include "services/routing/routing_http.h"
+#include "services/routing/routing_metrics.h"
 #include "services/routing/routing_service.h"
 #include "services/routing/routing_worker.h"
 #include "services/routing/worklist_store.h"
@@ -58,6 +64,10 @@ ABSL_FLAG(int, redis_workers, 2, "threads (each with a Redis connection) serving
 ABSL_FLAG(int64_t, overdue_sweep_ms, 30000,
           "how often to look for referrals awaiting acceptance past their respond-by time "
           "(flagged overdue and escalated once each); 0: never");
+ABSL_FLAG(std::string, http_listen, "",
+          "HOST:PORT for the operations dashboard (/), its JSON (/api/...), /metrics and "
+          "/healthz (port 0 picks a free one); empty: no HTTP listener");
+ABSL_FLAG(std::string, http_port_file, "", "write the HTTP port bound to this file");
 
 namespace {
 
@@ -159,11 +169,20 @@ int main(int argc, char** argv) {
     gethostname(host, sizeof(host) - 1);
     consumer = absl::StrCat("routing-", host, "-", getpid());
   }
+  MetricsRegistry metrics_registry;
+  absl::StatusOr<RoutingMetrics> metrics = RoutingMetrics::Create(metrics_registry);
+  if (!metrics.ok()) {
+    Log(LogLevel::kError, "metrics_failed", {{"error", std::string(metrics.status().message())}});
+    return 1;
+  }
+
   std::vector<std::unique_ptr<RoutingWorker>> workers;
   std::vector<std::unique_ptr<StreamConsumer>> consumers;
   for (int i = 0; i < std::max(1, absl::GetFlag(FLAGS_consumers)); ++i) {
     const std::string name = i == 0 ? consumer : absl::StrCat(consumer, "-", i);
     workers.push_back(std::make_unique<RoutingWorker>(keys, engine, name));
+    workers.back()->set_observer(
+        [&metrics](const referrals::v1::ReferralRouted& routed) { metrics->Observe(routed); });
     StreamConsumerOptions options = consumer_options;
     options.stream = keys.TriagedStream();
     options.group = std::string(kRoutingGroup);
@@ -205,10 +224,50 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto health = std::make_unique<RedisHealthMonitor>(*redis, started->health());
+
+  // The operations dashboard, /metrics and /healthz (the same Redis health
+  // as the gRPC health service).
+  std::vector<const StreamConsumer*> consumer_list;
+  for (const auto& c : consumers) consumer_list.push_back(c.get());
+  absl::StatusOr<std::unique_ptr<ConsumerMetrics>> consumer_metrics =
+      ConsumerMetrics::Create(metrics_registry, "routing", consumer_list);
+  RedisHealthMonitor* health_monitor = health.get();
+  absl::Status gauge_added = metrics_registry.AddCallbackGauge(
+      "routing_redis_up", "1 while Redis answers the health monitor's PING, else 0.",
+      [health_monitor] { return health_monitor->redis_reachable() ? 1.0 : 0.0; });
+  if (!consumer_metrics.ok() || !gauge_added.ok()) {
+    Log(LogLevel::kError, "metrics_failed",
+        {{"error", std::string(!consumer_metrics.ok() ? consumer_metrics.status().message()
+                                                      : gauge_added.message())}});
+    return 1;
+  }
+  OperationsReader operations(keys, config);
+  RoutingHttp::Options http_options;
+  http_options.redis = *redis;
+  RoutingHttp routing_http(
+      &operations, &lifecycle, &*metrics, &metrics_registry, consumer_metrics->get(),
+      [health_monitor] { return health_monitor->redis_reachable(); }, http_options);
+  std::unique_ptr<HttpServer> http_server;
+  if (!absl::GetFlag(FLAGS_http_listen).empty()) {
+    http_server = std::make_unique<HttpServer>();
+    routing_http.Register(http_server->server());
+    if (absl::Status listening = http_server->Start(absl::GetFlag(FLAGS_http_listen));
+        !listening.ok()) {
+      Log(LogLevel::kError, "http_listen_failed", {{"error", std::string(listening.message())}});
+      return 1;
+    }
+    if (absl::Status written =
+            WritePortFile(absl::GetFlag(FLAGS_http_port_file), http_server->port());
+        !written.ok()) {
+      Log(LogLevel::kError, "port_file_failed", {{"error", std::string(written.message())}});
+      return 1;
+    }
+  }
   for (auto& c : consumers) c->Start();
   if (sweep_ms > 0) sweeper.Start(*redis, absl::Milliseconds(sweep_ms));
   Log(LogLevel::kInfo, "started",
       {{"port", absl::StrCat(started->port)},
+       {"http_port", absl::StrCat(http_server != nullptr ? http_server->port() : 0)},
        {"consumer", consumer},
        {"rules_version", config->version()},
        {"rules_versions", data->rules->Describe()},
@@ -221,6 +280,7 @@ int main(int argc, char** argv) {
   service.StopWatches();
   started->server->Shutdown(std::chrono::system_clock::now() +
                             std::chrono::seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds)));
+  if (http_server != nullptr) http_server->Stop();
   pool.Shutdown();
   health.reset();
   Log(LogLevel::kInfo, "stopped");

@@ -1,5 +1,6 @@
 #include "services/routing/routing_worker.h"
 
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -30,8 +31,29 @@ RoutingWorker::RoutingWorker(Keys keys, std::shared_ptr<const RoutingEngine> eng
 
 std::vector<absl::Status> RoutingWorker::HandleBatch(RedisConnection& connection,
                                                      absl::Span<const StreamEntry> entries) const {
-  return CommitPreparedStages(connection, keys_, entries,
-                              [this](const StreamEntry& entry) { return Prepare(entry); });
+  if (!observer_) {
+    return CommitPreparedStages(connection, keys_, entries,
+                                [this](const StreamEntry& entry) { return Prepare(entry); });
+  }
+  std::vector<std::optional<referrals::v1::ReferralRouted>> routed(entries.size());
+  size_t next = 0;  // CommitPreparedStages prepares the entries in order
+  std::vector<absl::Status> statuses =
+      CommitPreparedStages(connection, keys_, entries, [&](const StreamEntry& entry) {
+        const size_t index = next++;
+        absl::StatusOr<PreparedStage> prepared = Prepare(entry);
+        if (prepared.ok()) {
+          for (const StageOutput& output : prepared->commit.outputs) {
+            if (output.stream != keys_.RoutedStream()) continue;
+            referrals::v1::ReferralRouted event;
+            if (event.ParseFromString(output.payload)) routed[index] = std::move(event);
+          }
+        }
+        return prepared;
+      });
+  for (size_t i = 0; i < statuses.size(); ++i) {
+    if (statuses[i].ok() && routed[i].has_value()) observer_(*routed[i]);
+  }
+  return statuses;
 }
 
 absl::Status RoutingWorker::Handle(RedisConnection& connection, const StreamEntry& entry) const {

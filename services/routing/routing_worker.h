@@ -14,6 +14,7 @@
 #include "common/pipeline/keys.h"
 #include "common/pipeline/prepared_stage.h"
 #include "common/pipeline/stream_consumer.h"
+#include "referrals/v1/events.pb.h"
 #include "referrals/v1/record.pb.h"
 #include "services/routing/routing_engine.h"
 
@@ -39,11 +40,20 @@ class RoutingWorker {
   // HandleBatch for one entry (a StreamConsumer::Handler).
   absl::Status Handle(RedisConnection& connection, const StreamEntry& entry) const;
 
+  // Sees the `routed` event of each committed entry (ids and routing facts
+  // only), for metrics.
+  using Observer = std::function<void(const referrals::v1::ReferralRouted&)>;
+  // Set before the consumer starts. Called on the consumer's thread after
+  // HandleBatch's commit, for each entry it committed or found committed (so
+  // a redelivered entry may be observed twice).
+  void set_observer(Observer observer) { observer_ = std::move(observer); }
+
  private:
   Keys keys_;
   std::shared_ptr<const RoutingEngine> engine_;
   std::string worker_name_;
   std::function<absl::Time()> clock_;
+  Observer observer_;
 };
 
 // The referral status a routing outcome leaves.

@@ -10,13 +10,18 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "common/domain/rules_config.h"
+#include "common/pipeline/consumer_metrics.h"
 #include "common/pipeline/keys.h"
 #include "common/pipeline/stream_consumer.h"
 #include "common/service/grpc_server.h"
+#include "common/service/http_server.h"
 #include "common/service/log.h"
+#include "common/service/metrics.h"
+#include "common/service/ops_http.h"
 #include "common/service/redis_health.h"
 #include "common/service/service_flags.h"
 #include "common/service/signals.h"
+#include "services/triage/triage_metrics.h"
 #include "services/triage/triage_rules.h"
 #include "services/triage/triage_service.h"
 #include "services/triage/triage_worker.h"
@@ -36,6 +41,9 @@ ABSL_FLAG(int64_t, consumer_expiry_seconds, 3600,
           "the claim idle time; 0: never");
 ABSL_FLAG(int64_t, trim_retention_seconds, 86400,
           "trim input entries older than this that every group has finished with; 0: never");
+ABSL_FLAG(std::string, http_listen, "",
+          "HOST:PORT for /metrics and /healthz (port 0 picks a free one); empty: no HTTP listener");
+ABSL_FLAG(std::string, http_port_file, "", "write the HTTP port bound to this file");
 
 int main(int argc, char** argv) {
   using namespace referrals;
@@ -86,11 +94,20 @@ int main(int argc, char** argv) {
     consumer = absl::StrCat("triage-", host, "-", getpid());
   }
 
+  MetricsRegistry metrics_registry;
+  absl::StatusOr<TriageMetrics> metrics = TriageMetrics::Create(metrics_registry);
+  if (!metrics.ok()) {
+    Log(LogLevel::kError, "metrics_failed", {{"error", std::string(metrics.status().message())}});
+    return 1;
+  }
+
   std::vector<std::unique_ptr<TriageWorker>> workers;
   std::vector<std::unique_ptr<StreamConsumer>> consumers;
   for (int i = 0; i < std::max(1, absl::GetFlag(FLAGS_consumers)); ++i) {
     const std::string name = i == 0 ? consumer : absl::StrCat(consumer, "-", i);
     workers.push_back(std::make_unique<TriageWorker>(keys, rules, name));
+    workers.back()->set_observer(
+        [&metrics](const TriageWorker::Triaged& triaged) { metrics->Observe(triaged); });
     StreamConsumerOptions options = consumer_options;
     options.stream = keys.SubmittedStream();
     options.group = std::string(kTriageGroup);
@@ -120,9 +137,46 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto health = std::make_unique<RedisHealthMonitor>(*redis, started->health());
+
+  // /metrics and /healthz (the same Redis health as the gRPC health service).
+  std::vector<const StreamConsumer*> consumer_list;
+  for (const auto& c : consumers) consumer_list.push_back(c.get());
+  absl::StatusOr<std::unique_ptr<ConsumerMetrics>> consumer_metrics =
+      ConsumerMetrics::Create(metrics_registry, "triage", consumer_list);
+  RedisHealthMonitor* health_monitor = health.get();
+  absl::Status gauge_added = metrics_registry.AddCallbackGauge(
+      "triage_redis_up", "1 while Redis answers the health monitor's PING, else 0.",
+      [health_monitor] { return health_monitor->redis_reachable() ? 1.0 : 0.0; });
+  if (!consumer_metrics.ok() || !gauge_added.ok()) {
+    Log(LogLevel::kError, "metrics_failed",
+        {{"error", std::string(!consumer_metrics.ok() ? consumer_metrics.status().message()
+                                                      : gauge_added.message())}});
+    return 1;
+  }
+  std::unique_ptr<HttpServer> http_server;
+  if (!absl::GetFlag(FLAGS_http_listen).empty()) {
+    http_server = std::make_unique<HttpServer>();
+    ConsumerMetrics* consumer_stats = consumer_metrics->get();
+    RegisterOpsRoutes(
+        http_server->server(), &metrics_registry,
+        [health_monitor] { return health_monitor->redis_reachable(); },
+        [consumer_stats] { consumer_stats->Update(); });
+    if (absl::Status listening = http_server->Start(absl::GetFlag(FLAGS_http_listen));
+        !listening.ok()) {
+      Log(LogLevel::kError, "http_listen_failed", {{"error", std::string(listening.message())}});
+      return 1;
+    }
+    if (absl::Status written =
+            WritePortFile(absl::GetFlag(FLAGS_http_port_file), http_server->port());
+        !written.ok()) {
+      Log(LogLevel::kError, "port_file_failed", {{"error", std::string(written.message())}});
+      return 1;
+    }
+  }
   for (auto& c : consumers) c->Start();
   Log(LogLevel::kInfo, "started",
       {{"port", absl::StrCat(started->port)},
+       {"http_port", absl::StrCat(http_server != nullptr ? http_server->port() : 0)},
        {"consumer", consumer},
        {"rules_versions", (*catalog)->Describe()}});
 
@@ -133,6 +187,7 @@ int main(int argc, char** argv) {
   for (auto& c : consumers) c->Stop();
   started->server->Shutdown(std::chrono::system_clock::now() +
                             std::chrono::seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds)));
+  if (http_server != nullptr) http_server->Stop();
   health.reset();
   Log(LogLevel::kInfo, "stopped");
   return 0;

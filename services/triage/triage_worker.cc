@@ -1,5 +1,6 @@
 #include "services/triage/triage_worker.h"
 
+#include <optional>
 #include <utility>
 
 #include "absl/strings/str_cat.h"
@@ -21,8 +22,32 @@ TriageWorker::TriageWorker(Keys keys, std::shared_ptr<const TriageRules> rules,
 
 std::vector<absl::Status> TriageWorker::HandleBatch(RedisConnection& connection,
                                                     absl::Span<const StreamEntry> entries) const {
-  return CommitPreparedStages(connection, keys_, entries,
-                              [this](const StreamEntry& entry) { return Prepare(entry); });
+  if (!observer_) {
+    return CommitPreparedStages(connection, keys_, entries,
+                                [this](const StreamEntry& entry) { return Prepare(entry); });
+  }
+  std::vector<std::optional<Triaged>> triaged(entries.size());
+  size_t next = 0;  // CommitPreparedStages prepares the entries in order
+  std::vector<absl::Status> statuses =
+      CommitPreparedStages(connection, keys_, entries, [&](const StreamEntry& entry) {
+        const size_t index = next++;
+        absl::StatusOr<PreparedStage> prepared = Prepare(entry);
+        referrals::v1::TriageResult result;
+        if (prepared.ok() && result.ParseFromString(prepared->commit.record_value)) {
+          referrals::v1::ReferralSubmitted submitted;
+          const absl::Time now = clock_();
+          Triaged facts{result.kind(), result.priority(), now, now};
+          if (submitted.ParseFromString(entry.payload) && submitted.has_received_time()) {
+            facts.received = FromTimestamp(submitted.received_time());
+          }
+          triaged[index] = facts;
+        }
+        return prepared;
+      });
+  for (size_t i = 0; i < statuses.size(); ++i) {
+    if (statuses[i].ok() && triaged[i].has_value()) observer_(*triaged[i]);
+  }
+  return statuses;
 }
 
 absl::Status TriageWorker::Handle(RedisConnection& connection, const StreamEntry& entry) const {

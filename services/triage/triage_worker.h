@@ -14,6 +14,8 @@
 #include "common/pipeline/keys.h"
 #include "common/pipeline/prepared_stage.h"
 #include "common/pipeline/stream_consumer.h"
+#include "referrals/v1/decision.pb.h"
+#include "referrals/v1/referral.pb.h"
 #include "services/triage/triage_rules.h"
 
 namespace referrals {
@@ -38,12 +40,26 @@ class TriageWorker {
   // HandleBatch for one entry (a StreamConsumer::Handler).
   absl::Status Handle(RedisConnection& connection, const StreamEntry& entry) const;
 
+  // What one committed triage decided, for metrics: no personal data.
+  struct Triaged {
+    referrals::v1::ReferralKind kind = referrals::v1::REFERRAL_KIND_UNSPECIFIED;
+    referrals::v1::Priority priority = referrals::v1::PRIORITY_UNSPECIFIED;
+    absl::Time received;  // intake's receipt time
+    absl::Time triaged;   // when this stage decided
+  };
+  using Observer = std::function<void(const Triaged&)>;
+  // Set before the consumer starts. Called on the consumer's thread after
+  // HandleBatch's commit, for each entry it committed or found committed (so
+  // a redelivered entry may be observed twice).
+  void set_observer(Observer observer) { observer_ = std::move(observer); }
+
  private:
   Keys keys_;
   std::shared_ptr<const TriageRules> rules_;
   std::string worker_name_;
   std::function<absl::Time()> clock_;
   absl::TimeZone london_;
+  Observer observer_;
 };
 
 }  // namespace referrals
