@@ -23,6 +23,13 @@
 #   REDIS_ACL=1               the Redis run.sh starts uses deploy/redis/users.acl
 #                             with passwords generated into the run directory,
 #                             and each service connects as its own ACL user
+#   AUTH=1                    bearer tokens (SECURITY.md): throwaway tokens for
+#                             a submitter (portal), operations (ops), admin and
+#                             one team per authority are made into the run
+#                             directory (token-NAME, and the hashes in
+#                             tokens); the services run with --tokens_file and
+#                             referralctl uses token-ops (REFERRALS_TOKEN_FILE)
+#                             and token-portal to submit
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -89,12 +96,40 @@ export REFERRALS_INTAKE_HTTP="127.0.0.1:${INTAKE_HTTP_PORT:-8080}"
 export REFERRALS_ROUTING_HTTP="127.0.0.1:${ROUTING_HTTP_PORT:-8081}"
 export REFERRALS_TRIAGE_HTTP="127.0.0.1:${TRIAGE_HTTP_PORT:-8082}"
 
+# AUTH=1: throwaway bearer tokens, readable only by this user, made by
+# referralctl (which prints each token once and its hashed line).
+auth_args=()
+submit_token=()
+if [ "${AUTH:-0}" = 1 ]; then
+  (
+    umask 077
+    : >"$run_dir/tokens"
+    make_token() {  # NAME ROLE [AUTHORITY]
+      local out
+      out=$(build/tools/referralctl/referralctl token new --caller "$1" --role "$2" \
+        ${3:+--authority "$3"})
+      head -n 1 <<<"$out" >"$run_dir/token-$1"
+      tail -n 1 <<<"$out" >>"$run_dir/tokens"
+    }
+    make_token portal submitter
+    make_token ops operations
+    make_token admin admin
+    make_token ecc-team team ESSEX
+    make_token southend-team team SOUTHEND
+    make_token thurrock-team team THURROCK
+  )
+  auth_args=(--tokens_file="$run_dir/tokens")
+  submit_token=(--token_file="$run_dir/token-portal")
+  export REFERRALS_TOKEN_FILE="$run_dir/token-ops"
+  echo "run.sh: AUTH=1: bearer tokens in $run_dir/token-* (hashes in $run_dir/tokens)"
+fi
+
 if [ -n "${REFERRALS_POSTCODE_DATA:-}" ]; then
   echo "run.sh: unit-level postcode data from $REFERRALS_POSTCODE_DATA"
 else
   echo "run.sh: no REFERRALS_POSTCODE_DATA: postcodes resolve from the sector table alone"
 fi
-common=(--redis="$REDIS_URL" --redis_prefix="$prefix")
+common=(--redis="$REDIS_URL" --redis_prefix="$prefix" "${auth_args[@]}")
 # redis_user NAME: the flags that make a service connect as ACL user NAME
 # (REDIS_ACL=1), else nothing.
 redis_user() {
@@ -157,12 +192,12 @@ echo "=== Demo: submitting the synthetic referrals in examples/referrals/ ==="
 for file in examples/referrals/*.json; do
   echo
   echo "--- $(basename "$file")"
-  id=$("$ctl" submit "$file" | awk 'NR == 1 {print $1}')  # later lines: signposts
+  id=$("$ctl" submit "${submit_token[@]}" "$file" | awk 'NR == 1 {print $1}')  # later lines: signposts
   "$ctl" get --wait_seconds=10 "$id"
 done
 echo
 echo "--- The portal retries a form: the same request id again gives the same referral"
-"$ctl" submit examples/referrals/01-safeguarding-harm-in-southend.json
+"$ctl" submit "${submit_token[@]}" examples/referrals/01-safeguarding-harm-in-southend.json
 echo
 echo "=== Queues ==="
 "$ctl" queues

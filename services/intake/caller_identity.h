@@ -2,9 +2,9 @@
 // client id (which scopes idempotency keys) and the correlation id, shared by
 // the gRPC and HTTP adapters.
 //
-// Until authentication exists, the calling system names itself: gRPC
-// metadata `x-client-id`, HTTP header `X-Client-Id`. A later issue replaces
-// this with the authenticated identity; nothing else here changes.
+// With authentication on (--tokens_file, SECURITY.md) the calling system is
+// the bearer token's caller id. Without it (loopback only) the calling system
+// names itself: gRPC metadata `x-client-id`, HTTP header `X-Client-Id`.
 #ifndef SERVICES_INTAKE_CALLER_IDENTITY_H_
 #define SERVICES_INTAKE_CALLER_IDENTITY_H_
 

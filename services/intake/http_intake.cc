@@ -1,5 +1,6 @@
 #include "services/intake/http_intake.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 
@@ -110,7 +111,27 @@ void HttpIntake::Register(httplib::Server& server) {
   });
 }
 
+absl::StatusOr<Caller> HttpIntake::Authorize(const char* method, const httplib::Request& request,
+                                             httplib::Response& response) {
+  if (options_.authorizer == nullptr) return Caller{};
+  absl::StatusOr<Caller> caller =
+      options_.authorizer->Authorize(method, request.get_header_value("Authorization"));
+  if (caller.ok()) return caller;
+  if (caller.status().code() == absl::StatusCode::kUnauthenticated) {
+    response.set_header("WWW-Authenticate",
+                        request.has_header("Authorization")
+                            ? R"(Bearer realm="referrals", error="invalid_token")"
+                            : R"(Bearer realm="referrals")");
+    Reply(response, 401, ErrorJson(401, "UNAUTHENTICATED", caller.status().message()));
+  } else {
+    Reply(response, 403, ErrorJson(403, "PERMISSION_DENIED", caller.status().message()));
+  }
+  return caller.status();
+}
+
 void HttpIntake::HandleSubmit(const httplib::Request& request, httplib::Response& response) {
+  absl::StatusOr<Caller> caller = Authorize(kHttpSubmitReferral, request, response);
+  if (!caller.ok()) return;
   if (!IsJsonContentType(request.get_header_value("Content-Type"))) {
     Reply(response, 415,
           ErrorJson(415, "UNSUPPORTED_MEDIA_TYPE",
@@ -120,9 +141,24 @@ void HttpIntake::HandleSubmit(const httplib::Request& request, httplib::Response
   }
   std::string client_storage;
   std::string key_storage;
-  SubmitHeaders headers =
-      CheckSubmitHeaders(HeaderOrNull(request, kClientIdHeader, client_storage),
-                         HeaderOrNull(request, kIdempotencyKeyHeader, key_storage));
+  SubmitHeaders headers = CheckSubmitHeaders(
+      caller->authenticated ? nullptr  // the token says who calls: X-Client-Id is ignored
+                            : HeaderOrNull(request, kClientIdHeader, client_storage),
+      HeaderOrNull(request, kIdempotencyKeyHeader, key_storage));
+  if (caller->authenticated) headers.client_id = caller->id;
+  if (options_.limiter != nullptr) {
+    const absl::Duration wait = options_.limiter->TryAcquire(headers.client_id);
+    if (wait > absl::ZeroDuration()) {
+      response.set_header("Retry-After",
+                          absl::StrCat(std::max<int64_t>(
+                              1, absl::ToInt64Seconds(absl::Ceil(wait, absl::Seconds(1))))));
+      Reply(response, 429,
+            ErrorJson(429, "RESOURCE_EXHAUSTED",
+                      "submission rate limit reached for this caller; retry after Retry-After "
+                      "seconds"));
+      return;
+    }
+  }
 
   SubmitRequest submit;
   submit.transport = "http";
@@ -220,6 +256,7 @@ void HttpIntake::HandleSubmit(const httplib::Request& request, httplib::Response
 }
 
 void HttpIntake::HandleStatus(const httplib::Request& request, httplib::Response& response) {
+  if (!Authorize(kHttpGetReferralStatus, request, response).ok()) return;
   const std::string id = request.matches.size() > 1 ? std::string(request.matches[1]) : "";
   if (!IsWellFormedReferralId(id)) {
     Reply(response, 400,

@@ -21,7 +21,15 @@
 // Every response carries X-Correlation-ID: the caller's when valid
 // (caller_identity.h), else a new one; the same id goes on the events.
 // Idempotency keys are scoped by X-Client-Id (default "anonymous"): the
-// calling system, until authentication replaces the header.
+// calling system, when authentication is off.
+//
+// Authentication (issue 8), with Options::authorizer set and not open: both
+// /v1 routes need "Authorization: Bearer <token>": missing, malformed or
+// unknown is 401 with "WWW-Authenticate: Bearer"; a role the table does not
+// allow (authorizer.h) is 403. The authenticated caller id then scopes
+// idempotency keys and X-Client-Id is ignored. /metrics and /healthz stay
+// open. With Options::limiter, submissions over the caller's rate are 429
+// with Retry-After (whole seconds, at least 1).
 //
 // Lifetime: the submitter, registry and metrics must outlive the server the
 // routes are registered on. Handlers block their httplib worker thread until
@@ -35,6 +43,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "common/service/auth/authorizer.h"
+#include "common/service/auth/rate_limiter.h"
 #include "common/service/metrics.h"
 #include "services/intake/in_flight_keys.h"
 #include "services/intake/intake_metrics.h"
@@ -48,6 +58,9 @@ class HttpIntake {
     // Retry-After for 409 (in flight) and 503 (store unavailable), seconds.
     int in_flight_retry_after_seconds = 1;
     int unavailable_retry_after_seconds = 2;
+    // Not owned; must outlive the server. Null: open / unlimited.
+    const Authorizer* authorizer = nullptr;
+    RateLimiter* limiter = nullptr;
   };
 
   // `redis_reachable` answers /healthz (thread-safe, quick). Adds the gauge
@@ -70,6 +83,10 @@ class HttpIntake {
   HttpIntake(const ReferralSubmitter* submitter, MetricsRegistry* registry,
              const IntakeMetrics* metrics, std::function<bool()> redis_reachable, Options options);
 
+  // Checks the request's bearer token for `method`; on refusal answers 401 or
+  // 403 and returns an error.
+  absl::StatusOr<Caller> Authorize(const char* method, const httplib::Request& request,
+                                   httplib::Response& response);
   void HandleSubmit(const httplib::Request& request, httplib::Response& response);
   void HandleStatus(const httplib::Request& request, httplib::Response& response);
   void HandleHealth(const httplib::Request& request, httplib::Response& response);

@@ -3,7 +3,9 @@
 #include <string>
 #include <utility>
 
+#include "absl/strings/str_cat.h"
 #include "common/pipeline/events.h"
+#include "common/service/auth/grpc_auth.h"
 #include "common/service/grpc_status.h"
 #include "services/intake/caller_identity.h"
 
@@ -39,25 +41,47 @@ std::string CorrelationIdFor(const grpc::CallbackServerContext& context) {
   return CorrelationIdOrNew(MetadataValue(context, "x-correlation-id", &present));
 }
 
-IntakeServiceImpl::IntakeServiceImpl(const ReferralSubmitter* submitter) : submitter_(submitter) {}
+IntakeServiceImpl::IntakeServiceImpl(const ReferralSubmitter* submitter,
+                                     const Authorizer* authorizer, RateLimiter* limiter)
+    : submitter_(submitter), authorizer_(authorizer), limiter_(limiter) {}
 
 grpc::ServerUnaryReactor* IntakeServiceImpl::SubmitReferral(
     grpc::CallbackServerContext* context, const referrals::v1::SubmitReferralRequest* request,
     referrals::v1::SubmitReferralResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  absl::StatusOr<Caller> caller =
+      AuthorizeCall(authorizer_, *context, "IntakeService/SubmitReferral");
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
   SubmitRequest submit;
   submit.transport = "grpc";
   submit.field_prefix = "referral";
   submit.correlation_id = CorrelationIdFor(*context);
   bool has_client = false;
   std::string client_id = MetadataValue(*context, "x-client-id", &has_client);
-  if (!has_client) {
+  if (caller->authenticated) {
+    submit.client_id = caller->id;  // the token says who calls; x-client-id is ignored
+  } else if (!has_client) {
     submit.client_id = kAnonymousClient;
   } else if (IsValidClientId(client_id)) {
     submit.client_id = std::move(client_id);
   } else {
     submit.transport_violations.push_back(
         {"x-client-id", "must be 1-64 characters from A-Z, a-z, 0-9, '.', '_' and '-'"});
+  }
+  if (limiter_ != nullptr && submit.transport_violations.empty()) {
+    const absl::Duration wait = limiter_->TryAcquire(submit.client_id);
+    if (wait > absl::ZeroDuration()) {
+      const int64_t wait_ms = absl::ToInt64Milliseconds(absl::Ceil(wait, absl::Milliseconds(1)));
+      context->AddTrailingMetadata("retry-after-ms", absl::StrCat(wait_ms));
+      reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                   absl::StrCat("submission rate limit reached for this caller; "
+                                                "retry after ",
+                                                wait_ms, " ms")));
+      return reactor;
+    }
   }
   if (request->has_referral()) {
     submit.referral = request->referral();
@@ -93,6 +117,12 @@ grpc::ServerUnaryReactor* IntakeServiceImpl::GetReferral(
     grpc::CallbackServerContext* context, const referrals::v1::GetReferralRequest* request,
     referrals::v1::GetReferralResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (absl::StatusOr<Caller> caller =
+          AuthorizeCall(authorizer_, *context, "IntakeService/GetReferral");
+      !caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return reactor;
+  }
   if (!IsWellFormedReferralId(request->referral_id())) {
     reactor->Finish(InvalidArgumentStatus(
         {{"referral_id", request->referral_id().empty()

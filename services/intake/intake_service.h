@@ -7,6 +7,8 @@
 
 #include <string>
 
+#include "common/service/auth/authorizer.h"
+#include "common/service/auth/rate_limiter.h"
 #include "referrals/v1/intake_service.grpc.pb.h"
 #include "services/intake/referral_submitter.h"
 
@@ -20,7 +22,17 @@ class IntakeServiceImpl final : public referrals::v1::IntakeService::CallbackSer
   // calling system, which scopes request ids (default "anonymous"; an
   // invalid one is INVALID_ARGUMENT on field "x-client-id"), and
   // `x-correlation-id` (see CorrelationIdFor).
-  explicit IntakeServiceImpl(const ReferralSubmitter* submitter);
+  //
+  // Authentication (issue 8): every call is checked by `authorizer` (not
+  // owned; null means open) against its table: no or a bad bearer token is
+  // UNAUTHENTICATED, a role that may not call the method PERMISSION_DENIED.
+  // With an authenticated caller its id is the calling system that scopes
+  // request ids, and `x-client-id` is ignored. `limiter` (not owned; null:
+  // unlimited) limits submissions per calling system: over the limit is
+  // RESOURCE_EXHAUSTED, with trailing metadata `retry-after-ms`.
+  explicit IntakeServiceImpl(const ReferralSubmitter* submitter,
+                             const Authorizer* authorizer = nullptr,
+                             RateLimiter* limiter = nullptr);
 
   grpc::ServerUnaryReactor* SubmitReferral(
       grpc::CallbackServerContext* context, const referrals::v1::SubmitReferralRequest* request,
@@ -32,6 +44,8 @@ class IntakeServiceImpl final : public referrals::v1::IntakeService::CallbackSer
 
  private:
   const ReferralSubmitter* submitter_;
+  const Authorizer* authorizer_;
+  RateLimiter* limiter_;
 };
 
 // The correlation id to use for a call: the caller's `x-correlation-id`

@@ -7,6 +7,8 @@
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
 #include "common/pipeline/keys.h"
+#include "common/service/auth/auth_flags.h"
+#include "common/service/auth/rate_limiter.h"
 #include "common/service/grpc_server.h"
 #include "common/service/http_server.h"
 #include "common/service/log.h"
@@ -29,6 +31,10 @@ ABSL_FLAG(std::string, http_listen, "",
           "HOST:PORT for the portal's HTTP intake, /metrics and /healthz (port 0 picks a free "
           "one); empty: no HTTP listener");
 ABSL_FLAG(std::string, http_port_file, "", "write the HTTP port bound to this file");
+ABSL_FLAG(double, submit_rate_per_client, 0,
+          "submissions per second each calling system may make on average (gRPC "
+          "RESOURCE_EXHAUSTED, HTTP 429 beyond); 0: unlimited");
+ABSL_FLAG(double, submit_burst, 20, "submissions a calling system may make at once");
 ABSL_FLAG(int64_t, http_max_body_bytes, 256 * 1024,
           "largest HTTP request body accepted (larger: 413)");
 
@@ -61,7 +67,21 @@ int main(int argc, char** argv) {
   }
   ReferralSubmitter submitter(&store, &pool, absl::Now, ReferralLimits(),
                               std::make_shared<const TriageRules>(*catalog), &*metrics);
-  IntakeServiceImpl service(&submitter);
+  // Issue 8: bearer tokens (open only on loopback) and submission limits.
+  absl::StatusOr<std::unique_ptr<Authorizer>> authorizer =
+      AuthorizerFromFlags({absl::GetFlag(FLAGS_listen), absl::GetFlag(FLAGS_http_listen)});
+  if (!authorizer.ok()) {
+    Log(LogLevel::kError, "auth_failed", {{"error", std::string(authorizer.status().message())}});
+    return 2;
+  }
+  if (absl::GetFlag(FLAGS_submit_rate_per_client) < 0 || absl::GetFlag(FLAGS_submit_burst) < 1) {
+    Log(LogLevel::kError, "bad_flags",
+        {{"error", "--submit_rate_per_client must be >= 0 and --submit_burst >= 1"}});
+    return 2;
+  }
+  RateLimiter submit_limiter({.rate_per_second = absl::GetFlag(FLAGS_submit_rate_per_client),
+                              .burst = absl::GetFlag(FLAGS_submit_burst)});
+  IntakeServiceImpl service(&submitter, authorizer->get(), &submit_limiter);
 
   absl::StatusOr<StartedServer> started =
       StartGrpcServer(absl::GetFlag(FLAGS_listen), {&service}, ServerTlsOptionsFromFlags(),
@@ -92,7 +112,8 @@ int main(int argc, char** argv) {
     }
     absl::StatusOr<std::unique_ptr<HttpIntake>> created = HttpIntake::Create(
         &submitter, &metrics_registry, &*metrics,
-        [health_monitor] { return health_monitor->redis_reachable(); }, HttpIntake::Options());
+        [health_monitor] { return health_monitor->redis_reachable(); },
+        HttpIntake::Options{.authorizer = authorizer->get(), .limiter = &submit_limiter});
     if (!created.ok()) {
       Log(LogLevel::kError, "metrics_failed", {{"error", std::string(created.status().message())}});
       return 1;

@@ -178,8 +178,13 @@ absl::StatusOr<ReferralRecord> LifecycleStore::Get(RedisConnection& connection,
 
 absl::StatusOr<std::string> LifecycleStore::ReferralIdForRequest(
     RedisConnection& connection, absl::string_view request_id) const {
+  return ReferralIdForRequest(connection, "anonymous", request_id);
+}
+
+absl::StatusOr<std::string> LifecycleStore::ReferralIdForRequest(
+    RedisConnection& connection, absl::string_view client_id, absl::string_view request_id) const {
   absl::StatusOr<RedisReply> reply =
-      connection.Command({"HGET", keys_.Idempotency(request_id), "referral_id"});
+      connection.Command({"HGET", keys_.Idempotency(client_id, request_id), "referral_id"});
   if (!reply.ok()) return reply.status();
   if (!reply->is_string() || reply->str.empty()) {
     return absl::NotFoundError("no referral was submitted with that request id");
@@ -197,6 +202,11 @@ std::string LifecycleStore::AuthorityNameOf(absl::string_view queue) const {
   if (team == nullptr || team->authority_id().empty()) return "";
   const referrals::v1::Authority* authority = config_->FindAuthority(team->authority_id());
   return authority != nullptr ? authority->name() : team->authority_id();
+}
+
+std::string LifecycleStore::AuthorityIdOf(absl::string_view queue) const {
+  const referrals::v1::Team* team = config_->FindTeamByQueue(queue);
+  return team != nullptr ? team->authority_id() : "";
 }
 
 absl::StatusOr<TransitionResult> LifecycleStore::Transition(RedisConnection& connection,

@@ -56,8 +56,13 @@ class LifecycleStore {
   absl::StatusOr<referrals::v1::ReferralRecord> Get(RedisConnection& connection,
                                                     absl::string_view referral_id) const;
 
-  // The referral a request id (the submitter's) created.
+  // The referral a request id created, in the scope of the calling system
+  // `client_id` (see Keys::Idempotency).
   // Errors: NOT_FOUND; Redis errors.
+  absl::StatusOr<std::string> ReferralIdForRequest(RedisConnection& connection,
+                                                   absl::string_view client_id,
+                                                   absl::string_view request_id) const;
+  // The same for the caller id "anonymous" (callers that named none).
   absl::StatusOr<std::string> ReferralIdForRequest(RedisConnection& connection,
                                                    absl::string_view request_id) const;
 
@@ -75,6 +80,9 @@ class LifecycleStore {
   // queue id itself when unknown). For ReferralOutcome.
   std::string TeamNameOf(absl::string_view queue) const;
   std::string AuthorityNameOf(absl::string_view queue) const;
+  // The rules' authority id of a queue's team ("" for a queue no authority
+  // owns, e.g. manual-triage, or an unknown one).
+  std::string AuthorityIdOf(absl::string_view queue) const;
 
   const Keys& keys() const { return keys_; }
 

@@ -17,6 +17,7 @@
 #include "common/pipeline/dead_letter_store.h"
 #include "common/pipeline/keys.h"
 #include "common/pipeline/stream_consumer.h"
+#include "common/service/auth/auth_flags.h"
 #include "common/service/grpc_server.h"
 #include "common/service/http_server.h"
 #include "common/service/log.h"
@@ -203,8 +204,15 @@ int main(int argc, char** argv) {
   RedisWorkerPool pool(*redis, absl::GetFlag(FLAGS_redis_workers));
   LifecycleStore lifecycle(keys, config);
   WorklistStore worklists(keys);
+  // Issue 8: bearer tokens (open only on loopback).
+  absl::StatusOr<std::unique_ptr<Authorizer>> authorizer =
+      AuthorizerFromFlags({absl::GetFlag(FLAGS_listen)});
+  if (!authorizer.ok()) {
+    Log(LogLevel::kError, "auth_failed", {{"error", std::string(authorizer.status().message())}});
+    return 2;
+  }
   RoutingServiceImpl service(triage, engine, &queues, &dead_letters, &pool, *redis,
-                             LifecycleStores{&lifecycle, &worklists});
+                             LifecycleStores{&lifecycle, &worklists}, authorizer->get());
   const int64_t sweep_ms = absl::GetFlag(FLAGS_overdue_sweep_ms);
   if (sweep_ms < 0) {
     Log(LogLevel::kError, "bad_flags", {{"error", "overdue_sweep_ms must not be negative"}});

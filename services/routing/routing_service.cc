@@ -12,6 +12,7 @@
 #include "common/domain/referral_validator.h"
 #include "common/pipeline/events.h"
 #include "common/pipeline/stream_id.h"
+#include "common/service/auth/grpc_auth.h"
 #include "common/service/grpc_status.h"
 #include "common/service/log.h"
 #include "google/protobuf/util/time_util.h"
@@ -149,6 +150,7 @@ grpc::Status LifecycleEdgeStatus(const absl::Status& status, absl::string_view s
     case absl::StatusCode::kFailedPrecondition:
     case absl::StatusCode::kInvalidArgument:
     case absl::StatusCode::kDataLoss:
+    case absl::StatusCode::kPermissionDenied:
       return ToGrpcStatus(status);
     default:
       return grpc::Status(grpc::StatusCode::UNAVAILABLE,
@@ -183,18 +185,46 @@ RoutingServiceImpl::RoutingServiceImpl(std::shared_ptr<const TriageRules> triage
                                        std::shared_ptr<const RoutingEngine> engine,
                                        const QueueStore* queues,
                                        const DeadLetterStore* dead_letters, RedisWorkerPool* pool,
-                                       RedisOptions redis, LifecycleStores lifecycle)
+                                       RedisOptions redis, LifecycleStores lifecycle,
+                                       const Authorizer* authorizer)
     : triage_(std::move(triage)),
       engine_(std::move(engine)),
       queues_(queues),
       dead_letters_(dead_letters),
       pool_(pool),
       redis_(std::move(redis)),
-      lifecycle_(lifecycle) {
+      lifecycle_(lifecycle),
+      authorizer_(authorizer) {
   if (!absl::LoadTimeZone("Europe/London", &london_)) london_ = absl::UTCTimeZone();
 }
 
 RoutingServiceImpl::~RoutingServiceImpl() { StopWatches(); }
+
+std::optional<Caller> RoutingServiceImpl::Authorize(grpc::CallbackServerContext* context,
+                                                    const char* method,
+                                                    grpc::ServerUnaryReactor* reactor) const {
+  absl::StatusOr<Caller> caller = AuthorizeCall(authorizer_, *context, method);
+  if (!caller.ok()) {
+    reactor->Finish(ToGrpcStatus(caller.status()));
+    return std::nullopt;
+  }
+  return *std::move(caller);
+}
+
+std::string RoutingServiceImpl::QueueAuthority(absl::string_view queue) const {
+  return lifecycle_.lifecycle != nullptr ? lifecycle_.lifecycle->AuthorityIdOf(queue) : "";
+}
+
+absl::Status RoutingServiceImpl::CheckTeamReferral(RedisConnection& connection,
+                                                   const Caller& caller, const char* method,
+                                                   const std::string& referral_id) const {
+  if (caller.role != Role::kTeam) return absl::OkStatus();
+  if (lifecycle_.lifecycle == nullptr) return Authorizer::CheckAuthority(caller, method, "");
+  absl::StatusOr<referrals::v1::ReferralRecord> record =
+      lifecycle_.lifecycle->Get(connection, referral_id);
+  if (!record.ok()) return record.status();
+  return Authorizer::CheckAuthority(caller, method, QueueAuthority(record->queue()));
+}
 
 void RoutingServiceImpl::StopWatches() {
   watches_.stopping = true;
@@ -210,6 +240,9 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::ResolveLocation(
     grpc::CallbackServerContext* context, const referrals::v1::ResolveLocationRequest* request,
     referrals::v1::ResolveLocationResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const std::optional<Caller> caller =
+      Authorize(context, "RoutingService/ResolveLocation", reactor);
+  if (!caller.has_value()) return reactor;
   absl::StatusOr<referrals::v1::LocationResolution> resolution =
       engine_->resolver().Resolve(request->postcode());
   if (!resolution.ok()) {
@@ -225,6 +258,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::Route(grpc::CallbackServerContext*
                                                     const referrals::v1::RouteRequest* request,
                                                     referrals::v1::RouteResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const std::optional<Caller> caller = Authorize(context, "RoutingService/Route", reactor);
+  if (!caller.has_value()) return reactor;
   const absl::Time now = absl::Now();
   FieldViolations violations =
       request->has_referral()
@@ -267,6 +302,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::ListQueues(
     grpc::CallbackServerContext* context, const referrals::v1::ListQueuesRequest* /*request*/,
     referrals::v1::ListQueuesResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const std::optional<Caller> caller = Authorize(context, "RoutingService/ListQueues", reactor);
+  if (!caller.has_value()) return reactor;
   pool_->Submit([this, reactor, response](absl::StatusOr<RedisConnection*> connection) {
     auto queues = connection.ok()
                       ? queues_->ListQueues(**connection, absl::Now())
@@ -292,6 +329,9 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::ListDeadLetters(
     grpc::CallbackServerContext* context, const referrals::v1::ListDeadLettersRequest* request,
     referrals::v1::ListDeadLettersResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const std::optional<Caller> caller =
+      Authorize(context, "RoutingService/ListDeadLetters", reactor);
+  if (!caller.has_value()) return reactor;
   FieldViolations violations;
   if (request->page_size() < 0 || request->page_size() > kMaxDeadLetterPageSize) {
     violations.push_back(
@@ -341,6 +381,9 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::ReplayDeadLetter(
     grpc::CallbackServerContext* context, const referrals::v1::ReplayDeadLetterRequest* request,
     referrals::v1::ReplayDeadLetterResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const std::optional<Caller> caller =
+      Authorize(context, "RoutingService/ReplayDeadLetter", reactor);
+  if (!caller.has_value()) return reactor;
   if (request->dead_letter_id().empty()) {
     reactor->Finish(InvalidArgumentStatus({{"dead_letter_id", "is required"}}));
     return reactor;
@@ -383,7 +426,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::ReplayDeadLetter(
 }
 
 grpc::ServerWriteReactor<WatchQueueResponse>* RoutingServiceImpl::WatchQueue(
-    grpc::CallbackServerContext* /*context*/, const referrals::v1::WatchQueueRequest* request) {
+    grpc::CallbackServerContext* context, const referrals::v1::WatchQueueRequest* request) {
   auto fail = [](grpc::Status status) {
     class Failed final : public grpc::ServerWriteReactor<WatchQueueResponse> {
      public:
@@ -392,10 +435,18 @@ grpc::ServerWriteReactor<WatchQueueResponse>* RoutingServiceImpl::WatchQueue(
     };
     return new Failed(std::move(status));
   };
+  constexpr char kMethod[] = "RoutingService/WatchQueue";
+  absl::StatusOr<Caller> caller = AuthorizeCall(authorizer_, *context, kMethod);
+  if (!caller.ok()) return fail(ToGrpcStatus(caller.status()));
   if (request->queue().empty()) return fail(InvalidArgumentStatus({{"queue", "is required"}}));
   if (!queues_->IsKnownQueue(request->queue())) {
     return fail(grpc::Status(grpc::StatusCode::NOT_FOUND,
                              absl::StrCat("no queue named ", request->queue())));
+  }
+  if (absl::Status scoped =
+          Authorizer::CheckAuthority(*caller, kMethod, QueueAuthority(request->queue()));
+      !scoped.ok()) {
+    return fail(ToGrpcStatus(scoped));
   }
   auto* reactor = new QueueWatchReactor(queues_, redis_, request->queue(), request->from_start(),
                                         &watches_);
@@ -406,6 +457,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetReferral(
     grpc::CallbackServerContext* context, const referrals::v1::GetReferralRequest* request,
     referrals::v1::GetReferralResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const std::optional<Caller> caller = Authorize(context, "RoutingService/GetReferral", reactor);
+  if (!caller.has_value()) return reactor;
   if (lifecycle_.lifecycle == nullptr) {
     reactor->Finish(Unimplemented());
     return reactor;
@@ -414,13 +467,19 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetReferral(
     reactor->Finish(InvalidArgumentStatus({{"referral_id", "is required"}}));
     return reactor;
   }
-  pool_->Submit([this, reactor, response,
+  pool_->Submit([this, reactor, response, caller = *caller,
                  id = request->referral_id()](absl::StatusOr<RedisConnection*> connection) {
     absl::StatusOr<referrals::v1::ReferralRecord> record =
         connection.ok() ? lifecycle_.lifecycle->Get(**connection, id)
                         : absl::StatusOr<referrals::v1::ReferralRecord>(connection.status());
     if (!record.ok()) {
       reactor->Finish(LifecycleEdgeStatus(record.status(), "referral store"));
+      return;
+    }
+    if (absl::Status scoped = Authorizer::CheckAuthority(caller, "RoutingService/GetReferral",
+                                                         QueueAuthority(record->queue()));
+        !scoped.ok()) {
+      reactor->Finish(ToGrpcStatus(scoped));
       return;
     }
     *response->mutable_referral() = *std::move(record);
@@ -433,6 +492,9 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetReferralOutcome(
     grpc::CallbackServerContext* context, const referrals::v1::GetReferralOutcomeRequest* request,
     referrals::v1::GetReferralOutcomeResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const std::optional<Caller> caller =
+      Authorize(context, "RoutingService/GetReferralOutcome", reactor);
+  if (!caller.has_value()) return reactor;
   if (lifecycle_.lifecycle == nullptr) {
     reactor->Finish(Unimplemented());
     return reactor;
@@ -443,16 +505,22 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetReferralOutcome(
                                {"request_id", "give exactly one of referral_id and request_id"}}));
     return reactor;
   }
-  pool_->Submit([this, reactor, response, referral_id = request->referral_id(),
+  pool_->Submit([this, reactor, response, caller = *caller, referral_id = request->referral_id(),
                  request_id =
                      request->request_id()](absl::StatusOr<RedisConnection*> connection) mutable {
+    constexpr char kMethod[] = "RoutingService/GetReferralOutcome";
     if (!connection.ok()) {
       reactor->Finish(LifecycleEdgeStatus(connection.status(), "referral store"));
       return;
     }
+    // A submitter's request ids live in its own scope (the idempotency keys
+    // intake wrote under its caller id).
+    const bool submitter = caller.authenticated && caller.role == Role::kSubmitter;
     if (referral_id.empty()) {
       absl::StatusOr<std::string> found =
-          lifecycle_.lifecycle->ReferralIdForRequest(**connection, request_id);
+          submitter
+              ? lifecycle_.lifecycle->ReferralIdForRequest(**connection, caller.id, request_id)
+              : lifecycle_.lifecycle->ReferralIdForRequest(**connection, request_id);
       if (!found.ok()) {
         reactor->Finish(LifecycleEdgeStatus(found.status(), "referral store"));
         return;
@@ -465,6 +533,27 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetReferralOutcome(
       reactor->Finish(LifecycleEdgeStatus(record.status(), "referral store"));
       return;
     }
+    if (absl::Status scoped =
+            Authorizer::CheckAuthority(caller, kMethod, QueueAuthority(record->queue()));
+        !scoped.ok()) {
+      reactor->Finish(ToGrpcStatus(scoped));
+      return;
+    }
+    if (submitter) {
+      absl::StatusOr<std::string> own = lifecycle_.lifecycle->ReferralIdForRequest(
+          **connection, caller.id, record->referral().request_id());
+      if (!own.ok() && own.status().code() != absl::StatusCode::kNotFound) {
+        reactor->Finish(LifecycleEdgeStatus(own.status(), "referral store"));
+        return;
+      }
+      if (!own.ok() || *own != referral_id) {
+        Log(LogLevel::kWarning, "auth_refused",
+            {{"method", kMethod}, {"caller", caller.id}, {"reason", "not its referral"}});
+        reactor->Finish(grpc::Status(grpc::StatusCode::PERMISSION_DENIED,
+                                     "a submitter may see only the referrals it submitted"));
+        return;
+      }
+    }
     const LifecycleStore* store = lifecycle_.lifecycle;
     *response->mutable_outcome() = BuildReferralOutcome(*record, [store](absl::string_view queue) {
       return QueueTeamNames{store->TeamNameOf(queue), store->AuthorityNameOf(queue)};
@@ -475,9 +564,11 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetReferralOutcome(
 }
 
 grpc::ServerUnaryReactor* RoutingServiceImpl::Transition(
-    grpc::CallbackServerContext* context, FieldViolations violations, TransitionRequest request,
-    referrals::v1::TransitionResponse* response) {
+    grpc::CallbackServerContext* context, const char* method, FieldViolations violations,
+    TransitionRequest request, referrals::v1::TransitionResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  std::optional<Caller> caller = Authorize(context, method, reactor);
+  if (!caller.has_value()) return reactor;
   if (lifecycle_.lifecycle == nullptr) {
     reactor->Finish(Unimplemented());
     return reactor;
@@ -489,8 +580,16 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::Transition(
     reactor->Finish(InvalidArgumentStatus(violations));
     return reactor;
   }
-  pool_->Submit([this, reactor, response,
+  pool_->Submit([this, reactor, response, method, caller = *std::move(caller),
                  request = std::move(request)](absl::StatusOr<RedisConnection*> connection) {
+    if (connection.ok()) {
+      if (absl::Status scoped =
+              CheckTeamReferral(**connection, caller, method, request.referral_id);
+          !scoped.ok()) {
+        reactor->Finish(LifecycleEdgeStatus(scoped, "referral store"));
+        return;
+      }
+    }
     absl::StatusOr<TransitionResult> result =
         connection.ok() ? lifecycle_.lifecycle->Transition(**connection, request, absl::Now())
                         : absl::StatusOr<TransitionResult>(connection.status());
@@ -522,7 +621,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::AcceptReferral(
   transition.action = referrals::v1::LIFECYCLE_ACTION_ACCEPT;
   transition.etag = request->etag();
   transition.actor = request->actor();
-  return Transition(context, {}, std::move(transition), response);
+  return Transition(context, "RoutingService/AcceptReferral", {}, std::move(transition), response);
 }
 
 grpc::ServerUnaryReactor* RoutingServiceImpl::RedirectReferral(
@@ -538,7 +637,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::RedirectReferral(
   transition.actor = request->actor();
   transition.to_queue = request->to_queue();
   transition.comment = request->reason();
-  return Transition(context, std::move(violations), std::move(transition), response);
+  return Transition(context, "RoutingService/RedirectReferral", std::move(violations),
+                    std::move(transition), response);
 }
 
 grpc::ServerUnaryReactor* RoutingServiceImpl::RejectReferral(
@@ -559,7 +659,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::RejectReferral(
   transition.actor = request->actor();
   transition.reject_reason = request->reason();
   transition.comment = request->comment();
-  return Transition(context, std::move(violations), std::move(transition), response);
+  return Transition(context, "RoutingService/RejectReferral", std::move(violations),
+                    std::move(transition), response);
 }
 
 grpc::ServerUnaryReactor* RoutingServiceImpl::CompleteReferral(
@@ -570,7 +671,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::CompleteReferral(
   transition.action = referrals::v1::LIFECYCLE_ACTION_COMPLETE;
   transition.etag = request->etag();
   transition.actor = request->actor();
-  return Transition(context, {}, std::move(transition), response);
+  return Transition(context, "RoutingService/CompleteReferral", {}, std::move(transition),
+                    response);
 }
 
 grpc::ServerUnaryReactor* RoutingServiceImpl::CancelReferral(
@@ -582,13 +684,15 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::CancelReferral(
   transition.etag = request->etag();
   transition.actor = request->actor();
   transition.comment = request->reason();
-  return Transition(context, {}, std::move(transition), response);
+  return Transition(context, "RoutingService/CancelReferral", {}, std::move(transition), response);
 }
 
 grpc::ServerUnaryReactor* RoutingServiceImpl::ListWorklist(
     grpc::CallbackServerContext* context, const referrals::v1::ListWorklistRequest* request,
     referrals::v1::ListWorklistResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const std::optional<Caller> caller = Authorize(context, "RoutingService/ListWorklist", reactor);
+  if (!caller.has_value()) return reactor;
   if (lifecycle_.worklists == nullptr) {
     reactor->Finish(Unimplemented());
     return reactor;
@@ -609,6 +713,12 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::ListWorklist(
   if (!queues_->IsKnownQueue(request->queue())) {
     reactor->Finish(grpc::Status(grpc::StatusCode::NOT_FOUND,
                                  absl::StrCat("no queue named ", request->queue())));
+    return reactor;
+  }
+  if (absl::Status scoped = Authorizer::CheckAuthority(*caller, "RoutingService/ListWorklist",
+                                                       QueueAuthority(request->queue()));
+      !scoped.ok()) {
+    reactor->Finish(ToGrpcStatus(scoped));
     return reactor;
   }
   WorklistFilter filter;
@@ -642,6 +752,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::ClaimNext(
     grpc::CallbackServerContext* context, const referrals::v1::ClaimNextRequest* request,
     referrals::v1::ClaimNextResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const std::optional<Caller> caller = Authorize(context, "RoutingService/ClaimNext", reactor);
+  if (!caller.has_value()) return reactor;
   if (lifecycle_.worklists == nullptr) {
     reactor->Finish(Unimplemented());
     return reactor;
@@ -657,6 +769,12 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::ClaimNext(
   if (!queues_->IsKnownQueue(request->queue())) {
     reactor->Finish(grpc::Status(grpc::StatusCode::NOT_FOUND,
                                  absl::StrCat("no queue named ", request->queue())));
+    return reactor;
+  }
+  if (absl::Status scoped = Authorizer::CheckAuthority(*caller, "RoutingService/ClaimNext",
+                                                       QueueAuthority(request->queue()));
+      !scoped.ok()) {
+    reactor->Finish(ToGrpcStatus(scoped));
     return reactor;
   }
   pool_->Submit(
@@ -682,6 +800,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::RenewLease(
     grpc::CallbackServerContext* context, const referrals::v1::RenewLeaseRequest* request,
     referrals::v1::ClaimNextResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const std::optional<Caller> caller = Authorize(context, "RoutingService/RenewLease", reactor);
+  if (!caller.has_value()) return reactor;
   if (lifecycle_.worklists == nullptr) {
     reactor->Finish(Unimplemented());
     return reactor;
@@ -694,9 +814,17 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::RenewLease(
     reactor->Finish(InvalidArgumentStatus(violations));
     return reactor;
   }
-  pool_->Submit([this, reactor, response, id = request->referral_id(), claimer = request->claimer(),
-                 lease = LeaseOf(request->lease_seconds())](
+  pool_->Submit([this, reactor, response, caller = *caller, id = request->referral_id(),
+                 claimer = request->claimer(), lease = LeaseOf(request->lease_seconds())](
                     absl::StatusOr<RedisConnection*> connection) {
+    if (connection.ok()) {
+      if (absl::Status scoped =
+              CheckTeamReferral(**connection, caller, "RoutingService/RenewLease", id);
+          !scoped.ok()) {
+        reactor->Finish(LifecycleEdgeStatus(scoped, "referral store"));
+        return;
+      }
+    }
     absl::StatusOr<referrals::v1::WorklistItem> item =
         connection.ok() ? lifecycle_.worklists->Renew(**connection, id, claimer, lease, absl::Now())
                         : absl::StatusOr<referrals::v1::WorklistItem>(connection.status());
@@ -714,6 +842,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::ReleaseLease(
     grpc::CallbackServerContext* context, const referrals::v1::ReleaseLeaseRequest* request,
     referrals::v1::TransitionResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const std::optional<Caller> caller = Authorize(context, "RoutingService/ReleaseLease", reactor);
+  if (!caller.has_value()) return reactor;
   if (lifecycle_.worklists == nullptr) {
     reactor->Finish(Unimplemented());
     return reactor;
@@ -725,8 +855,16 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::ReleaseLease(
     reactor->Finish(InvalidArgumentStatus(violations));
     return reactor;
   }
-  pool_->Submit([this, reactor, response, id = request->referral_id(),
+  pool_->Submit([this, reactor, response, caller = *caller, id = request->referral_id(),
                  claimer = request->claimer()](absl::StatusOr<RedisConnection*> connection) {
+    if (connection.ok()) {
+      if (absl::Status scoped =
+              CheckTeamReferral(**connection, caller, "RoutingService/ReleaseLease", id);
+          !scoped.ok()) {
+        reactor->Finish(LifecycleEdgeStatus(scoped, "referral store"));
+        return;
+      }
+    }
     absl::StatusOr<int64_t> etag = connection.ok()
                                        ? lifecycle_.worklists->Release(**connection, id, claimer)
                                        : absl::StatusOr<int64_t>(connection.status());
@@ -744,6 +882,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::ListOverdue(
     grpc::CallbackServerContext* context, const referrals::v1::ListOverdueRequest* request,
     referrals::v1::ListOverdueResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const std::optional<Caller> caller = Authorize(context, "RoutingService/ListOverdue", reactor);
+  if (!caller.has_value()) return reactor;
   if (lifecycle_.worklists == nullptr) {
     reactor->Finish(Unimplemented());
     return reactor;
@@ -754,7 +894,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::ListOverdue(
     return reactor;
   }
   const int limit = request->page_size() == 0 ? kDefaultOverduePageSize : request->page_size();
-  pool_->Submit([this, reactor, response, limit](absl::StatusOr<RedisConnection*> connection) {
+  pool_->Submit([this, reactor, response, limit,
+                 caller = *caller](absl::StatusOr<RedisConnection*> connection) {
     auto items =
         connection.ok()
             ? lifecycle_.worklists->ListOverdue(**connection, limit)
@@ -765,6 +906,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::ListOverdue(
       return;
     }
     for (auto& [queue, item] : *items) {
+      // A team sees its own authority's overdue referrals only.
+      if (caller.role == Role::kTeam && QueueAuthority(queue) != caller.authority) continue;
       response->add_queues(queue);
       *response->add_items() = std::move(item);
     }

@@ -7,10 +7,13 @@
 
 #include <atomic>
 #include <memory>
+#include <optional>
+#include <string>
 
 #include "absl/synchronization/mutex.h"
 #include "common/domain/field_violation.h"
 #include "common/pipeline/dead_letter_store.h"
+#include "common/service/auth/authorizer.h"
 #include "common/service/redis_worker_pool.h"
 #include "referrals/v1/routing_service.grpc.pb.h"
 #include "services/routing/lifecycle_store.h"
@@ -32,10 +35,20 @@ class RoutingServiceImpl final : public referrals::v1::RoutingService::CallbackS
  public:
   // `queues`, `dead_letters` and `pool` are not owned and must outlive the
   // service.
+  //
+  // Authentication (issue 8): `authorizer` (not owned; null: open) checks
+  // every call's bearer token against its table (UNAUTHENTICATED,
+  // PERMISSION_DENIED: see authorizer.h). A team caller may act only on its
+  // own authority's queues (the rules' team -> authority): WatchQueue,
+  // ListWorklist and ClaimNext by the queue named, the referral RPCs by the
+  // queue the referral is on now; anything else is PERMISSION_DENIED.
+  // ListOverdue gives a team its own authority's referrals only. A submitter
+  // gets GetReferralOutcome only for referrals it submitted (request ids are
+  // looked up in its own scope); others' are PERMISSION_DENIED.
   RoutingServiceImpl(std::shared_ptr<const TriageRules> triage,
                      std::shared_ptr<const RoutingEngine> engine, const QueueStore* queues,
                      const DeadLetterStore* dead_letters, RedisWorkerPool* pool, RedisOptions redis,
-                     LifecycleStores lifecycle = {});
+                     LifecycleStores lifecycle = {}, const Authorizer* authorizer = nullptr);
   ~RoutingServiceImpl() override;
 
   grpc::ServerUnaryReactor* ResolveLocation(
@@ -143,9 +156,22 @@ class RoutingServiceImpl final : public referrals::v1::RoutingService::CallbackS
   absl::TimeZone london_;
 
   // Runs a lifecycle transition on the pool and answers `response`.
-  grpc::ServerUnaryReactor* Transition(grpc::CallbackServerContext* context,
+  grpc::ServerUnaryReactor* Transition(grpc::CallbackServerContext* context, const char* method,
                                        FieldViolations violations, TransitionRequest request,
                                        referrals::v1::TransitionResponse* response);
+
+  // The caller of `context` allowed to call `method`; nullopt after
+  // finishing `reactor` with the refusal.
+  std::optional<Caller> Authorize(grpc::CallbackServerContext* context, const char* method,
+                                  grpc::ServerUnaryReactor* reactor) const;
+  // The rules' authority id of `queue` ("" for none, or without lifecycle
+  // stores).
+  std::string QueueAuthority(absl::string_view queue) const;
+  // OK unless `caller` is a team and referral `referral_id` is not on a
+  // queue of its authority (PERMISSION_DENIED); the record's read errors.
+  absl::Status CheckTeamReferral(RedisConnection& connection, const Caller& caller,
+                                 const char* method, const std::string& referral_id) const;
+  const Authorizer* authorizer_;
   WatchRegistry watches_;
 };
 

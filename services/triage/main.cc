@@ -13,6 +13,7 @@
 #include "common/pipeline/consumer_metrics.h"
 #include "common/pipeline/keys.h"
 #include "common/pipeline/stream_consumer.h"
+#include "common/service/auth/auth_flags.h"
 #include "common/service/grpc_server.h"
 #include "common/service/http_server.h"
 #include "common/service/log.h"
@@ -123,7 +124,14 @@ int main(int argc, char** argv) {
             })));
   }
 
-  TriageServiceImpl service(rules);
+  // Issue 8: bearer tokens (open only on loopback).
+  absl::StatusOr<std::unique_ptr<Authorizer>> authorizer =
+      AuthorizerFromFlags({absl::GetFlag(FLAGS_listen)});
+  if (!authorizer.ok()) {
+    Log(LogLevel::kError, "auth_failed", {{"error", std::string(authorizer.status().message())}});
+    return 2;
+  }
+  TriageServiceImpl service(rules, authorizer->get());
   absl::StatusOr<StartedServer> started =
       StartGrpcServer(absl::GetFlag(FLAGS_listen), {&service}, ServerTlsOptionsFromFlags(),
                       absl::GetFlag(FLAGS_health_listen));

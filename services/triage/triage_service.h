@@ -4,6 +4,7 @@
 
 #include <memory>
 
+#include "common/service/auth/authorizer.h"
 #include "referrals/v1/triage_service.grpc.pb.h"
 #include "services/triage/triage_rules.h"
 
@@ -11,7 +12,10 @@ namespace referrals {
 
 class TriageServiceImpl final : public referrals::v1::TriageService::CallbackService {
  public:
-  explicit TriageServiceImpl(std::shared_ptr<const TriageRules> rules);
+  // `authorizer` (not owned; null: open) checks every call's bearer token
+  // (UNAUTHENTICATED, PERMISSION_DENIED: see authorizer.h).
+  explicit TriageServiceImpl(std::shared_ptr<const TriageRules> rules,
+                             const Authorizer* authorizer = nullptr);
 
   grpc::ServerUnaryReactor* Triage(grpc::CallbackServerContext* context,
                                    const referrals::v1::TriageRequest* request,
@@ -20,6 +24,7 @@ class TriageServiceImpl final : public referrals::v1::TriageService::CallbackSer
  private:
   std::shared_ptr<const TriageRules> rules_;
   absl::TimeZone london_;
+  const Authorizer* authorizer_;
 };
 
 }  // namespace referrals

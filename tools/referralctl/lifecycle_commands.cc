@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "common/domain/field_violation.h"
+#include "common/service/auth/grpc_auth.h"
 #include "common/service/grpc_status.h"
 #include "referrals/v1/routing_service.grpc.pb.h"
 
@@ -70,6 +71,7 @@ class Client {
     auto call = std::make_unique<grpc::ClientContext>();
     call->set_deadline(std::chrono::system_clock::now() +
                        std::chrono::milliseconds(absl::ToInt64Milliseconds(context_.timeout)));
+    AddBearerToken(*call, context_.token);
     return call;
   }
 

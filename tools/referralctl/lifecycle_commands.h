@@ -20,6 +20,7 @@ struct LifecycleCommandContext {
   absl::Duration timeout = absl::Seconds(5);
   int page_size = 0;
   std::string page_token;
+  std::string token;  // bearer token for every call; "" none
 };
 
 // Runs `command` with its positional `args` if it is one of the lifecycle

@@ -44,6 +44,8 @@
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
 #include "common/domain/referral_validator.h"
+#include "common/service/auth/grpc_auth.h"
+#include "common/service/auth/token_store.h"
 #include "common/service/grpc_status.h"
 #include "common/service/service_flags.h"
 #include "common/service/tls_credentials.h"
@@ -60,6 +62,13 @@ ABSL_FLAG(std::string, routing, "",
           "routing address; default $REFERRALS_ROUTING or 127.0.0.1:50053");
 ABSL_FLAG(std::string, triage, "", "triage address; default $REFERRALS_TRIAGE or 127.0.0.1:50052");
 ABSL_FLAG(int, timeout_ms, 5000, "deadline for each call");
+ABSL_FLAG(std::string, token_file, "",
+          "file holding this caller's bearer token (sent as \"authorization: Bearer ...\"); "
+          "default $REFERRALS_TOKEN_FILE; empty: none");
+ABSL_FLAG(std::string, caller, "", "token new: the caller id (1-64 of A-Z a-z 0-9 . _ -)");
+ABSL_FLAG(std::string, role, "", "token new: submitter, team, operations or admin");
+ABSL_FLAG(std::string, authority, "",
+          "token new: a team's authority id from the rules (ESSEX, SOUTHEND, THURROCK)");
 ABSL_FLAG(std::string, tls_ca_file, "",
           "PEM CA bundle that signed the services' certificates; set it (or --tls_cert_file, "
           "with --tls_key_file, for mutual TLS) to call them over TLS");
@@ -115,9 +124,51 @@ std::shared_ptr<grpc::Channel> Channel(const std::string& address) {
   return grpc::CreateChannel(address, *credentials);
 }
 
+// The bearer token from --token_file (else $REFERRALS_TOKEN_FILE), read
+// once; "" when neither is set. An unreadable file ends the command (exit 2);
+// the token itself is never printed.
+const std::string& BearerToken() {
+  static const std::string* token = [] {
+    std::string path = absl::GetFlag(FLAGS_token_file);
+    if (path.empty()) path = Address("", "REFERRALS_TOKEN_FILE", "");
+    if (path.empty()) return new std::string();
+    absl::StatusOr<std::string> read = ReadSecretFile(path);
+    if (!read.ok()) {
+      std::cerr << "referralctl: " << read.status().message() << "\n";
+      std::exit(2);
+    }
+    return new std::string(*std::move(read));
+  }();
+  return *token;
+}
+
+// Every call's deadline and bearer token.
 void SetDeadline(grpc::ClientContext* context) {
   context->set_deadline(std::chrono::system_clock::now() +
                         std::chrono::milliseconds(absl::GetFlag(FLAGS_timeout_ms)));
+  AddBearerToken(*context, BearerToken());
+}
+
+// `token new`: prints a fresh token (line 1: give it to the caller once; it
+// is stored nowhere) and its tokens-file line (line 2).
+int Token(const std::vector<char*>& args) {
+  if (args.size() != 1 || std::string(args[0]) != "new") {
+    std::cerr << "usage: referralctl token new --caller ID --role ROLE [--authority ID]\n";
+    return 2;
+  }
+  absl::StatusOr<Role> role = ParseRole(absl::GetFlag(FLAGS_role));
+  if (!role.ok()) {
+    std::cerr << "referralctl: " << role.status().message() << "\n";
+    return 2;
+  }
+  absl::StatusOr<TokenStore::NewToken> made =
+      TokenStore::MakeToken(absl::GetFlag(FLAGS_caller), *role, absl::GetFlag(FLAGS_authority));
+  if (!made.ok()) {
+    std::cerr << "referralctl: " << made.status().message() << "\n";
+    return 2;
+  }
+  std::cout << made->token << "\n" << made->line << "\n";
+  return 0;
 }
 
 int Fail(const std::string& what, const grpc::Status& status, const std::string& address) {
@@ -171,6 +222,7 @@ LifecycleCommandContext LifecycleContext() {
   context.timeout = absl::Milliseconds(absl::GetFlag(FLAGS_timeout_ms));
   context.page_size = absl::GetFlag(FLAGS_page_size);
   context.page_token = absl::GetFlag(FLAGS_page_token);
+  context.token = BearerToken();
   return context;
 }
 
@@ -315,6 +367,7 @@ int Watch(const std::vector<char*>& args) {
       Address(absl::GetFlag(FLAGS_routing), "REFERRALS_ROUTING", "127.0.0.1:50053");
   auto stub = referrals::v1::RoutingService::NewStub(Channel(address));
   grpc::ClientContext context;  // no deadline: follows until Ctrl-C
+  AddBearerToken(context, BearerToken());
   referrals::v1::WatchQueueRequest request;
   request.set_queue(args[0]);
   request.set_from_start(absl::GetFlag(FLAGS_from_start));
@@ -538,7 +591,9 @@ int main(int argc, char** argv) {
       "  resolve POSTCODE... [--json] [--postcode_data PATH] |\n"
       "  replay --rules NEW [--postcode_data NEW_UNITS] [--postcode_sectors NEW]\n"
       "         [FILE.json... [--as_at T] [--old_rules R] [--old_postcode_data D]]\n"
-      "         (no files: the stored referrals at --redis / $REDIS_URL, --redis_prefix)");
+      "         (no files: the stored referrals at --redis / $REDIS_URL, --redis_prefix) |\n"
+      "  token new --caller ID --role submitter|team|operations|admin [--authority ID]\n"
+      "  (calls send the token in --token_file / $REFERRALS_TOKEN_FILE)");
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   if (positional.size() < 2) {
     std::cerr << absl::ProgramUsageMessage() << "\n";
@@ -556,6 +611,7 @@ int main(int argc, char** argv) {
   if (command == "explain") return Explain(args);
   if (command == "resolve") return Resolve(args);
   if (command == "replay") return Replay(args);
+  if (command == "token") return Token(args);
   if (std::optional<int> code = RunLifecycleCommand(
           command, std::vector<std::string>(args.begin(), args.end()), LifecycleContext());
       code.has_value()) {
