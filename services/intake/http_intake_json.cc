@@ -200,6 +200,24 @@ std::string ReferralStatusJson(const referrals::v1::ReferralRecord& record) {
   } else {
     fields["signposts"] = SignpostList(record.triage().signposts());
   }
+  // What the receiving team did (accepted, redirected, rejected with its
+  // coded reason, completed, cancelled), in order: never who did it or the
+  // comment, which may name people.
+  Value steps;
+  for (const referrals::v1::StageEntry& entry : record.history()) {
+    if (entry.stage() != referrals::v1::STAGE_LIFECYCLE) continue;
+    Struct step;
+    auto& step_fields = *step.mutable_fields();
+    step_fields["action"] = StringValue(referrals::v1::LifecycleAction_Name(entry.action()));
+    step_fields["time"] = StringValue(Rfc3339(FromTimestamp(entry.time())));
+    step_fields["status"] = StringValue(referrals::v1::ReferralStatus_Name(entry.status()));
+    if (entry.action() == referrals::v1::LIFECYCLE_ACTION_REJECT) {
+      step_fields["reject_reason"] =
+          StringValue(referrals::v1::RejectReason_Name(entry.reject_reason()));
+    }
+    *steps.mutable_list_value()->add_values()->mutable_struct_value() = std::move(step);
+  }
+  if (steps.has_list_value()) fields["team_actions"] = std::move(steps);
   Struct links;
   (*links.mutable_fields())["self"] = StringValue(ReferralLocation(record.referral_id()));
   *fields["links"].mutable_struct_value() = std::move(links);

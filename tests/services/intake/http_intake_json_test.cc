@@ -152,6 +152,39 @@ TEST(HttpIntakeJson, StatusViewLeavesOutPersonalDataAndHistory) {
             "/v1/referrals/R-20261123-0123456789ab");
 }
 
+TEST(HttpIntakeJson, StatusViewListsTeamActionsWithoutActorsOrComments) {
+  referrals::v1::ReferralRecord record;
+  record.set_referral_id("R-20261123-0123456789ab");
+  record.set_status(referrals::v1::REFERRAL_STATUS_REJECTED);
+  record.add_history()->set_stage(referrals::v1::STAGE_ROUTING);
+  referrals::v1::StageEntry* redirect = record.add_history();
+  redirect->set_stage(referrals::v1::STAGE_LIFECYCLE);
+  redirect->set_action(referrals::v1::LIFECYCLE_ACTION_REDIRECT);
+  redirect->set_status(referrals::v1::REFERRAL_STATUS_ROUTED);
+  redirect->set_actor("Synthetic Worker");
+  redirect->set_comment("Synthetic redirect reason naming Edith");
+  redirect->set_to_queue("thurrock-first");
+  referrals::v1::StageEntry* reject = record.add_history();
+  reject->set_stage(referrals::v1::STAGE_LIFECYCLE);
+  reject->set_action(referrals::v1::LIFECYCLE_ACTION_REJECT);
+  reject->set_status(referrals::v1::REFERRAL_STATUS_REJECTED);
+  reject->set_reject_reason(referrals::v1::REJECT_REASON_NOT_SAFEGUARDING_ADVICE_GIVEN);
+  reject->set_comment("Synthetic comment");
+  const std::string json = ReferralStatusJson(record);
+  for (const char* hidden : {"Synthetic", "Edith", "thurrock-first"}) {
+    EXPECT_THAT(json, Not(HasSubstr(hidden)));
+  }
+  google::protobuf::Struct body = Parse(json);
+  const google::protobuf::ListValue& actions = Field(body, "team_actions").list_value();
+  ASSERT_EQ(actions.values_size(), 2);
+  EXPECT_EQ(Field(actions.values(0).struct_value(), "action").string_value(),
+            "LIFECYCLE_ACTION_REDIRECT");
+  EXPECT_EQ(Field(actions.values(1).struct_value(), "action").string_value(),
+            "LIFECYCLE_ACTION_REJECT");
+  EXPECT_EQ(Field(actions.values(1).struct_value(), "reject_reason").string_value(),
+            "REJECT_REASON_NOT_SAFEGUARDING_ADVICE_GIVEN");
+}
+
 TEST(HttpIntakeJson, StatusViewBeforeRoutingHasNoRoutedTo) {
   referrals::v1::ReferralRecord record;
   record.set_referral_id("R-20261123-0123456789ab");
