@@ -70,6 +70,16 @@ inline constexpr char kFieldReceivedMicros[] = "received_us";
 inline constexpr char kFieldCorrelationId[] = "correlation_id";
 inline constexpr char kFieldTriage[] = "triage";
 inline constexpr char kFieldDecision[] = "decision";
+// Fields the lifecycle adds to the referral hash (services/routing/lifecycle_store.cc).
+inline constexpr char kFieldVersion[] = "version";            // the etag
+inline constexpr char kFieldQueue[] = "queue";                // current queue
+inline constexpr char kFieldRespondByMs[] = "respond_by_ms";  // "0": none
+inline constexpr char kFieldLeaseHolder[] = "lease_holder";
+inline constexpr char kFieldLeaseUntilMs[] = "lease_until_ms";
+inline constexpr char kFieldOverdueMs[] = "overdue_ms";
+inline constexpr char kFieldAcceptedBy[] = "accepted_by";
+inline constexpr char kFieldAcceptedMs[] = "accepted_ms";
+inline constexpr char kFieldRejectReason[] = "reject_reason";
 
 // Current event schema version; consumers dead-letter anything newer.
 inline constexpr int kEventSchemaVersion = 1;

@@ -7,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/pipeline/events.h"
+#include "common/pipeline/record_reader.h"
 #include "common/redis/redis_script.h"
 #include "google/protobuf/io/coded_stream.h"
 #include "google/protobuf/io/zero_copy_stream_impl_lite.h"
@@ -137,51 +138,7 @@ absl::StatusOr<SubmitOutcome> ReferralStore::Submit(RedisConnection& connection,
 
 absl::StatusOr<ReferralRecord> ReferralStore::Get(RedisConnection& connection,
                                                   absl::string_view referral_id) const {
-  absl::StatusOr<std::vector<RedisReply>> replies = connection.Pipeline({
-      {"HGETALL", keys_.Referral(referral_id)},
-      {"LRANGE", keys_.History(referral_id), "0", "-1"},
-  });
-  if (!replies.ok()) return replies.status();
-  const RedisReply& fields = (*replies)[0];
-  const RedisReply& history = (*replies)[1];
-  if (fields.type == RedisReply::Type::kError) return StatusFromRedisError(fields.str);
-  if (!fields.is_array() || fields.elements.empty()) {
-    return absl::NotFoundError(absl::StrCat("no referral ", referral_id));
-  }
-
-  ReferralRecord record;
-  record.set_referral_id(std::string(referral_id));
-  bool parsed = true;
-  for (size_t i = 0; i + 1 < fields.elements.size(); i += 2) {
-    const std::string& name = fields.elements[i].str;
-    const std::string& value = fields.elements[i + 1].str;
-    if (name == kFieldReferral) {
-      parsed &= record.mutable_referral()->ParseFromString(value);
-    } else if (name == kFieldStatus) {
-      int status = 0;
-      if (absl::SimpleAtoi(value, &status) && referrals::v1::ReferralStatus_IsValid(status)) {
-        record.set_status(static_cast<referrals::v1::ReferralStatus>(status));
-      }
-    } else if (name == kFieldReceivedMicros) {
-      int64_t micros = 0;
-      if (absl::SimpleAtoi(value, &micros)) {
-        *record.mutable_received_time() = ToTimestamp(absl::FromUnixMicros(micros));
-      }
-    } else if (name == kFieldCorrelationId) {
-      record.set_correlation_id(value);
-    } else if (name == kFieldTriage) {
-      parsed &= record.mutable_triage()->ParseFromString(value);
-    } else if (name == kFieldDecision) {
-      parsed &= record.mutable_decision()->ParseFromString(value);
-    }
-  }
-  if (history.is_array()) {
-    for (const RedisReply& entry : history.elements) {
-      parsed &= record.add_history()->ParseFromString(entry.str);
-    }
-  }
-  if (!parsed) return absl::DataLossError(absl::StrCat("referral ", referral_id, " is corrupt"));
-  return record;
+  return ReadReferralRecord(connection, keys_, referral_id);
 }
 
 }  // namespace referrals

@@ -36,16 +36,7 @@ inline std::string EscalationsStream(const Keys& keys) {
   return absl::StrCat(keys.prefix(), "stream:escalations");
 }
 
-// Fields the lifecycle adds to the referral hash (see keys.h for the rest).
-inline constexpr char kFieldVersion[] = "version";            // the etag
-inline constexpr char kFieldQueue[] = "queue";                // current queue
-inline constexpr char kFieldRespondByMs[] = "respond_by_ms";  // "0": none
-inline constexpr char kFieldLeaseHolder[] = "lease_holder";
-inline constexpr char kFieldLeaseUntilMs[] = "lease_until_ms";
-inline constexpr char kFieldOverdueMs[] = "overdue_ms";
-inline constexpr char kFieldAcceptedBy[] = "accepted_by";
-inline constexpr char kFieldAcceptedMs[] = "accepted_ms";
-inline constexpr char kFieldRejectReason[] = "reject_reason";
+// The fields the lifecycle adds to the referral hash are in common/pipeline/keys.h.
 
 // Worklist order: emergency before urgent before routine (before unknown),
 // then oldest received first. Scores are exact integers (well within a
