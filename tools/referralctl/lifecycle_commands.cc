@@ -62,8 +62,7 @@ class Client {
  public:
   explicit Client(const LifecycleCommandContext& context)
       : context_(context),
-        stub_(RoutingService::NewStub(
-            grpc::CreateChannel(context.routing_address, grpc::InsecureChannelCredentials()))) {}
+        stub_(RoutingService::NewStub(context.routing_channel)) {}
 
   RoutingService::Stub& stub() { return *stub_; }
 

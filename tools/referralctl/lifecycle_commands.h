@@ -6,9 +6,12 @@
 #ifndef TOOLS_REFERRALCTL_LIFECYCLE_COMMANDS_H_
 #define TOOLS_REFERRALCTL_LIFECYCLE_COMMANDS_H_
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <grpcpp/channel.h>
 
 #include "absl/time/time.h"
 #include "referrals/v1/record.pb.h"
@@ -16,7 +19,9 @@
 namespace referrals {
 
 struct LifecycleCommandContext {
-  std::string routing_address;
+  std::string routing_address;  // for messages
+  // The channel to it, with the command's TLS settings (main.cc's Channel).
+  std::shared_ptr<grpc::Channel> routing_channel;
   absl::Duration timeout = absl::Seconds(5);
   int page_size = 0;
   std::string page_token;

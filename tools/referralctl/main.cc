@@ -219,6 +219,7 @@ LifecycleCommandContext LifecycleContext() {
   LifecycleCommandContext context;
   context.routing_address =
       Address(absl::GetFlag(FLAGS_routing), "REFERRALS_ROUTING", "127.0.0.1:50053");
+  context.routing_channel = Channel(context.routing_address);
   context.timeout = absl::Milliseconds(absl::GetFlag(FLAGS_timeout_ms));
   context.page_size = absl::GetFlag(FLAGS_page_size);
   context.page_token = absl::GetFlag(FLAGS_page_token);
