@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "common/pipeline/events.h"
+#include "common/service/auth/http_auth.h"
 #include "common/service/log.h"
 #include "google/protobuf/util/json_util.h"
 #include "services/intake/caller_identity.h"
@@ -113,20 +114,7 @@ void HttpIntake::Register(httplib::Server& server) {
 
 absl::StatusOr<Caller> HttpIntake::Authorize(const char* method, const httplib::Request& request,
                                              httplib::Response& response) {
-  if (options_.authorizer == nullptr) return Caller{};
-  absl::StatusOr<Caller> caller =
-      options_.authorizer->Authorize(method, request.get_header_value("Authorization"));
-  if (caller.ok()) return caller;
-  if (caller.status().code() == absl::StatusCode::kUnauthenticated) {
-    response.set_header("WWW-Authenticate",
-                        request.has_header("Authorization")
-                            ? R"(Bearer realm="referrals", error="invalid_token")"
-                            : R"(Bearer realm="referrals")");
-    Reply(response, 401, ErrorJson(401, "UNAUTHENTICATED", caller.status().message()));
-  } else {
-    Reply(response, 403, ErrorJson(403, "PERMISSION_DENIED", caller.status().message()));
-  }
-  return caller.status();
+  return AuthorizeHttpRequest(options_.authorizer, method, request, response);
 }
 
 void HttpIntake::HandleSubmit(const httplib::Request& request, httplib::Response& response) {
@@ -300,7 +288,8 @@ void HttpIntake::HandleHealth(const httplib::Request&, httplib::Response& respon
   }
 }
 
-void HttpIntake::HandleMetrics(const httplib::Request&, httplib::Response& response) {
+void HttpIntake::HandleMetrics(const httplib::Request& request, httplib::Response& response) {
+  if (!Authorize(kHttpMetrics, request, response).ok()) return;
   response.set_content(registry_->Render(), kPrometheusContentType);
 }
 
