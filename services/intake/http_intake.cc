@@ -244,7 +244,8 @@ void HttpIntake::HandleSubmit(const httplib::Request& request, httplib::Response
 }
 
 void HttpIntake::HandleStatus(const httplib::Request& request, httplib::Response& response) {
-  if (!Authorize(kHttpGetReferralStatus, request, response).ok()) return;
+  absl::StatusOr<Caller> caller = Authorize(kHttpGetReferralStatus, request, response);
+  if (!caller.ok()) return;
   const std::string id = request.matches.size() > 1 ? std::string(request.matches[1]) : "";
   if (!IsWellFormedReferralId(id)) {
     Reply(response, 400,
@@ -255,11 +256,23 @@ void HttpIntake::HandleStatus(const httplib::Request& request, httplib::Response
   }
   absl::Notification done;
   absl::StatusOr<referrals::v1::ReferralRecord> record = absl::UnknownError("not answered");
-  submitter_->Get(id, [&record, &done](absl::StatusOr<referrals::v1::ReferralRecord> answer) {
+  auto answered = [&record, &done](absl::StatusOr<referrals::v1::ReferralRecord> answer) {
     record = std::move(answer);
     done.Notify();
-  });
+  };
+  // A submitter sees only its own referrals; another's is 404 like an
+  // unknown id (a 403 would confirm the id exists). Staff see all.
+  const bool submitter = caller->authenticated && caller->role == Role::kSubmitter;
+  if (submitter) {
+    submitter_->GetSubmittedBy(id, caller->id, std::move(answered));
+  } else {
+    submitter_->Get(id, std::move(answered));
+  }
   done.WaitForNotification();
+  if (submitter && absl::IsNotFound(record.status())) {
+    Authorizer::LogRefusal(kHttpGetReferralStatus, caller->id,
+                           "not its referral, or no such referral (answered 404)");
+  }
   if (record.ok()) {
     Reply(response, 200, ReferralStatusJson(*record));
     return;
