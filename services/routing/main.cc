@@ -282,7 +282,9 @@ int main(int argc, char** argv) {
        {"rules_versions", data->rules->Describe()},
        {"postcode_data", data_version}});
 
-  const int signal_number = WaitForTerminationSignal();
+  // SIGHUP: reload the tokens file (the old set stays if it is invalid).
+  const int signal_number =
+      WaitForTerminationSignal([auth = authorizer->get()] { auth->ReloadTokens().IgnoreError(); });
   Log(LogLevel::kInfo, "stopping", {{"signal", absl::StrCat(signal_number)}});
   for (auto& c : consumers) c->Stop();
   sweeper.Stop();

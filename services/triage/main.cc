@@ -188,7 +188,9 @@ int main(int argc, char** argv) {
        {"consumer", consumer},
        {"rules_versions", (*catalog)->Describe()}});
 
-  const int signal_number = WaitForTerminationSignal();
+  // SIGHUP: reload the tokens file (the old set stays if it is invalid).
+  const int signal_number =
+      WaitForTerminationSignal([auth = authorizer->get()] { auth->ReloadTokens().IgnoreError(); });
   Log(LogLevel::kInfo, "stopping", {{"signal", absl::StrCat(signal_number)}});
   // Finish the entry in hand and stop reading; what is unread stays in the
   // stream for the next start or another replica.
