@@ -88,6 +88,15 @@ function refusal(status) {
   if (status === 403) return "This token's role may not see this (the queues need an operations or admin token; a team token sees only its own authority's referrals).";
   return null;
 }
+// Forgets what the page shows (on a refusal or sign-out): nothing stays on
+// screen that the current token may not see.
+function clearData(message, cls) {
+  for (const id of ["total-waiting", "total-overdue", "manual-triage", "out-of-area", "dead-letters", "lag"]) $(id).textContent = "-";
+  $("overdue-tile").classList.remove("alert");
+  $("dead-tile").classList.remove("alert");
+  $("authorities").replaceChildren(el("p", message, cls));
+  $("updated").textContent = "never";
+}
 function showAuth(text, isError) {
   $("auth-message").textContent = text;
   $("auth-message").className = isError ? "error" : "muted";
@@ -149,8 +158,8 @@ async function poll() {
     const refused = refusal(response.status);
     if (refused) {
       showAuth(refused, true);
-      $("authorities").replaceChildren(el("p", refused, "error"));
-      $("conn").textContent = "(not signed in)";
+      clearData(refused, "error");
+      $("conn").textContent = "(refused: HTTP " + response.status + ")";
       return;
     }
     if (!response.ok) throw new Error("HTTP " + response.status);
@@ -236,7 +245,7 @@ $("login").addEventListener("submit", (event) => {
 });
 $("sign-out").addEventListener("click", () => {
   sessionStorage.removeItem(kTokenKey);
-  $("authorities").replaceChildren(el("p", "Signed out.", "muted"));
+  clearData("Signed out.", "muted");
   $("detail").replaceChildren();
   showAuth("Signed out. Enter a token to see the queues.", false);
 });

@@ -141,15 +141,18 @@ async function main() {
     assert.ok(!page.url().includes(operations.split("~")[1]));
     assert.ok(!text.includes(operations.split("~")[1]), "the page shows the token");
 
-    // Signing out: the next poll is refused again.
-    await page.click("#sign-out");
-    await page.waitForFunction(() => document.getElementById("auth-message").className === "error",
-                               null, { timeout: 10000 });
-    assert.equal(await page.evaluate(() => sessionStorage.length), 0);
 
     const screenshot = env("SCREENSHOT");
     await page.screenshot({ path: screenshot, fullPage: true });
     console.log(`screenshot: ${screenshot}`);
+
+    // Signing out: the data goes at once and the next poll is refused again.
+    await page.click("#sign-out");
+    assert.equal(await page.evaluate(() => sessionStorage.length), 0);
+    assert.equal(await page.textContent("#total-waiting"), "-");
+    await page.waitForFunction(() => document.getElementById("auth-message").className === "error",
+                               null, { timeout: 10000 });
+    assert.equal(await page.textContent("#updated"), "never");
   } finally {
     await browser.close();
   }
