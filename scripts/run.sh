@@ -166,6 +166,9 @@ for _ in $(seq 1 100); do
 done
 "$ctl" health
 echo "run.sh: operations dashboard on http://$REFERRALS_ROUTING_HTTP/ (metrics: http://$REFERRALS_ROUTING_HTTP/metrics, http://$REFERRALS_TRIAGE_HTTP/metrics, http://$REFERRALS_INTAKE_HTTP/metrics)"
+if [ "${AUTH:-0}" = 1 ]; then
+  echo "run.sh: AUTH=1: the dashboard and /metrics need the operations token: sign in with the contents of $run_dir/token-ops (curl -H \"Authorization: Bearer \$(cat $run_dir/token-ops)\" ...)"
+fi
 
 if [ "$demo" = 0 ]; then
   cat <<MSG

@@ -2,10 +2,13 @@
 
 #include <utility>
 
+#include "common/service/auth/http_auth.h"
+
 namespace referrals {
 
 void RegisterOpsRoutes(httplib::Server& server, const MetricsRegistry* registry,
-                       std::function<bool()> healthy, std::function<void()> before_scrape) {
+                       const Authorizer* authorizer, std::function<bool()> healthy,
+                       std::function<void()> before_scrape) {
   server.Get("/healthz", [healthy = std::move(healthy)](const httplib::Request&,
                                                         httplib::Response& response) {
     const bool serving = healthy();
@@ -14,8 +17,9 @@ void RegisterOpsRoutes(httplib::Server& server, const MetricsRegistry* registry,
     response.set_content(serving ? R"({"status":"SERVING"})" : R"({"status":"NOT_SERVING"})",
                          "application/json");
   });
-  server.Get("/metrics", [registry, before_scrape = std::move(before_scrape)](
-                             const httplib::Request&, httplib::Response& response) {
+  server.Get("/metrics", [registry, authorizer, before_scrape = std::move(before_scrape)](
+                             const httplib::Request& request, httplib::Response& response) {
+    if (!AuthorizeHttpRequest(authorizer, kHttpMetrics, request, response).ok()) return;
     if (before_scrape) before_scrape();
     response.set_header("Cache-Control", "no-store");
     response.set_content(registry->Render(), kPrometheusContentType);

@@ -8,6 +8,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/synchronization/notification.h"
 #include "common/pipeline/events.h"
+#include "common/service/auth/http_auth.h"
 #include "common/service/log.h"
 #include "google/protobuf/util/json_util.h"
 #include "services/intake/caller_identity.h"
@@ -113,20 +114,7 @@ void HttpIntake::Register(httplib::Server& server) {
 
 absl::StatusOr<Caller> HttpIntake::Authorize(const char* method, const httplib::Request& request,
                                              httplib::Response& response) {
-  if (options_.authorizer == nullptr) return Caller{};
-  absl::StatusOr<Caller> caller =
-      options_.authorizer->Authorize(method, request.get_header_value("Authorization"));
-  if (caller.ok()) return caller;
-  if (caller.status().code() == absl::StatusCode::kUnauthenticated) {
-    response.set_header("WWW-Authenticate",
-                        request.has_header("Authorization")
-                            ? R"(Bearer realm="referrals", error="invalid_token")"
-                            : R"(Bearer realm="referrals")");
-    Reply(response, 401, ErrorJson(401, "UNAUTHENTICATED", caller.status().message()));
-  } else {
-    Reply(response, 403, ErrorJson(403, "PERMISSION_DENIED", caller.status().message()));
-  }
-  return caller.status();
+  return AuthorizeHttpRequest(options_.authorizer, method, request, response);
 }
 
 void HttpIntake::HandleSubmit(const httplib::Request& request, httplib::Response& response) {
@@ -256,7 +244,8 @@ void HttpIntake::HandleSubmit(const httplib::Request& request, httplib::Response
 }
 
 void HttpIntake::HandleStatus(const httplib::Request& request, httplib::Response& response) {
-  if (!Authorize(kHttpGetReferralStatus, request, response).ok()) return;
+  absl::StatusOr<Caller> caller = Authorize(kHttpGetReferralStatus, request, response);
+  if (!caller.ok()) return;
   const std::string id = request.matches.size() > 1 ? std::string(request.matches[1]) : "";
   if (!IsWellFormedReferralId(id)) {
     Reply(response, 400,
@@ -267,11 +256,23 @@ void HttpIntake::HandleStatus(const httplib::Request& request, httplib::Response
   }
   absl::Notification done;
   absl::StatusOr<referrals::v1::ReferralRecord> record = absl::UnknownError("not answered");
-  submitter_->Get(id, [&record, &done](absl::StatusOr<referrals::v1::ReferralRecord> answer) {
+  auto answered = [&record, &done](absl::StatusOr<referrals::v1::ReferralRecord> answer) {
     record = std::move(answer);
     done.Notify();
-  });
+  };
+  // A submitter sees only its own referrals; another's is 404 like an
+  // unknown id (a 403 would confirm the id exists). Staff see all.
+  const bool submitter = caller->authenticated && caller->role == Role::kSubmitter;
+  if (submitter) {
+    submitter_->GetSubmittedBy(id, caller->id, std::move(answered));
+  } else {
+    submitter_->Get(id, std::move(answered));
+  }
   done.WaitForNotification();
+  if (submitter && absl::IsNotFound(record.status())) {
+    Authorizer::LogRefusal(kHttpGetReferralStatus, caller->id,
+                           "not its referral, or no such referral (answered 404)");
+  }
   if (record.ok()) {
     Reply(response, 200, ReferralStatusJson(*record));
     return;
@@ -300,7 +301,8 @@ void HttpIntake::HandleHealth(const httplib::Request&, httplib::Response& respon
   }
 }
 
-void HttpIntake::HandleMetrics(const httplib::Request&, httplib::Response& response) {
+void HttpIntake::HandleMetrics(const httplib::Request& request, httplib::Response& response) {
+  if (!Authorize(kHttpMetrics, request, response).ok()) return;
   response.set_content(registry_->Render(), kPrometheusContentType);
 }
 

@@ -23,13 +23,16 @@
 // Idempotency keys are scoped by X-Client-Id (default "anonymous"): the
 // calling system, when authentication is off.
 //
-// Authentication (issue 8), with Options::authorizer set and not open: both
-// /v1 routes need "Authorization: Bearer <token>": missing, malformed or
-// unknown is 401 with "WWW-Authenticate: Bearer"; a role the table does not
-// allow (authorizer.h) is 403. The authenticated caller id then scopes
-// idempotency keys and X-Client-Id is ignored. /metrics and /healthz stay
-// open. With Options::limiter, submissions over the caller's rate are 429
-// with Retry-After (whole seconds, at least 1).
+// Authentication (issue 8), with Options::authorizer set and not open: the
+// /v1 routes and /metrics need "Authorization: Bearer <token>": missing,
+// malformed or unknown is 401 with "WWW-Authenticate: Bearer"; a role the
+// table does not allow (authorizer.h) is 403 (common/service/auth/
+// http_auth.h). The authenticated caller id then scopes idempotency keys
+// and X-Client-Id is ignored. GET /v1/referrals/{id} shows a submitter only
+// the referrals it submitted: another's is 404, like an unknown id (a 403
+// would confirm the id exists); operations and admin see all. /healthz
+// stays open (no data). With Options::limiter, submissions over the
+// caller's rate are 429 with Retry-After (whole seconds, at least 1).
 //
 // Lifetime: the submitter, registry and metrics must outlive the server the
 // routes are registered on. Handlers block their httplib worker thread until

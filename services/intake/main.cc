@@ -140,7 +140,9 @@ int main(int argc, char** argv) {
        {"http_port", absl::StrCat(http_server != nullptr ? http_server->port() : 0)},
        {"redis", absl::StrCat(redis->host, ":", redis->port)}});
 
-  const int signal_number = WaitForTerminationSignal();
+  // SIGHUP: reload the tokens file (the old set stays if it is invalid).
+  const int signal_number =
+      WaitForTerminationSignal([auth = authorizer->get()] { auth->ReloadTokens().IgnoreError(); });
   Log(LogLevel::kInfo, "stopping", {{"signal", absl::StrCat(signal_number)}});
   // Stop taking calls; calls in flight get the grace period to finish.
   started->server->Shutdown(std::chrono::system_clock::now() +

@@ -137,4 +137,38 @@ void ReferralSubmitter::Get(std::string referral_id, GetDone done) const {
   });
 }
 
+void ReferralSubmitter::GetSubmittedBy(std::string referral_id, std::string client_id,
+                                       GetDone done) const {
+  if (!IsWellFormedReferralId(referral_id)) {
+    Get(std::move(referral_id), std::move(done));  // the same INVALID_ARGUMENT
+    return;
+  }
+  pool_->Submit([this, id = std::move(referral_id), client_id = std::move(client_id),
+                 done = std::move(done)](absl::StatusOr<RedisConnection*> connection) mutable {
+    if (!connection.ok()) {
+      std::move(done)(connection.status());
+      return;
+    }
+    absl::StatusOr<referrals::v1::ReferralRecord> record = store_->Get(**connection, id);
+    if (!record.ok()) {
+      std::move(done)(std::move(record));
+      return;
+    }
+    absl::StatusOr<RedisReply> claimed =
+        (*connection)
+            ->Command({"HGET",
+                       store_->keys().Idempotency(client_id, record->referral().request_id()),
+                       "referral_id"});
+    if (!claimed.ok()) {
+      std::move(done)(claimed.status());
+      return;
+    }
+    if (!claimed->is_string() || claimed->str != id) {
+      std::move(done)(absl::NotFoundError("no referral has this id"));
+      return;
+    }
+    std::move(done)(std::move(record));
+  });
+}
+
 }  // namespace referrals

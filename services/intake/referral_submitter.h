@@ -78,6 +78,13 @@ class ReferralSubmitter {
   // or a Redis error. Thread-safe.
   void Get(std::string referral_id, GetDone done) const;
 
+  // Get for a referrer: the record only when `client_id` submitted it (its
+  // request id, in `client_id`'s scope, names this referral: the ownership
+  // check routing's GetReferralOutcome makes). Someone else's referral is
+  // NOT_FOUND, exactly as a missing one, so ids cannot be probed. Errors:
+  // those of Get. Thread-safe.
+  void GetSubmittedBy(std::string referral_id, std::string client_id, GetDone done) const;
+
  private:
   const ReferralStore* store_;
   RedisWorkerPool* pool_;

@@ -176,7 +176,8 @@ std::string ReferralJson(const referrals::v1::ReferralRecord& record) {
                        : WithoutPrefix(referrals::v1::LifecycleAction_Name(entry.action()),
                                        "LIFECYCLE_ACTION_")),
         ",\"from_queue\":", JsonString(entry.from_queue()), ",\"to_queue\":",
-        JsonString(entry.to_queue()), ",\"reasons\":", RuleIds(entry.rules()), "}"));
+        JsonString(entry.to_queue()), ",\"caller_id\":", JsonString(entry.caller_id()),
+        ",\"reasons\":", RuleIds(entry.rules()), "}"));
   }
   const bool routed = record.has_decision();
   const referrals::v1::Priority priority =

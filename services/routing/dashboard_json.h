@@ -35,7 +35,9 @@ std::string QueuesJson(const OperationsSnapshot& snapshot);
 //  "etag", "signposts": [ids], "out_of_area_councils": [...],
 //  "reasons": [rule ids, in order], "allowed_actions": [...],
 //  "history": [{"time", "stage", "status", "summary", "action",
-//  "from_queue", "to_queue", "reasons": [rule ids]}]}.
+//  "from_queue", "to_queue", "caller_id", "reasons": [rule ids]}]}
+//  ("caller_id": the authenticated system that made a lifecycle step; not
+//  personal data, unlike the actor, which stays out).
 // Times are RFC 3339 UTC, empty when unset.
 std::string ReferralJson(const referrals::v1::ReferralRecord& record);
 

@@ -41,11 +41,16 @@ constexpr char kPage[] = R"html(<!doctype html>
   ol { margin:.25rem 0; padding-left:1.2rem; }
   .muted { color:var(--muted); }
   .error { color:var(--warn); }
+  #login { margin:0; align-items:center; }
+  #login input { width:16rem; flex:none; }
+  #auth-message { margin:.25rem 1.25rem 0; }
   code { font-size:.85em; }
 </style>
 </head>
 <body>
-<header><h1>Referral router: operations</h1><span class="status">Updated <span id="updated">never</span> <span id="conn"></span></span></header>
+<header><h1>Referral router: operations</h1><span class="status">Updated <span id="updated">never</span> <span id="conn"></span></span>
+  <form id="login"><input id="token" type="password" placeholder="Bearer token" autocomplete="off" spellcheck="false" aria-label="Bearer token"><button>Sign in</button><button type="button" id="sign-out">Sign out</button></form></header>
+<p id="auth-message" class="muted" role="status">Enter an operations or admin token to see the queues.</p>
 <main>
   <div class="tiles">
     <div class="tile"><div class="n" id="total-waiting">-</div><div class="l">waiting for a team</div></div>
@@ -68,6 +73,34 @@ constexpr char kPage[] = R"html(<!doctype html>
 <script>
 "use strict";
 const $ = (id) => document.getElementById(id);
+// The bearer token lives in this tab's sessionStorage only: never in
+// localStorage, a cookie or a URL. Every /api call sends it.
+const kTokenKey = "referrals.dashboard.token";
+const token = () => sessionStorage.getItem(kTokenKey) || "";
+function api(path) {
+  const headers = {};
+  if (token()) headers["Authorization"] = "Bearer " + token();
+  return fetch(path, {cache: "no-store", headers, credentials: "omit"});
+}
+// What a refusal means, for people.
+function refusal(status) {
+  if (status === 401) return token() ? "The token was not accepted (unknown, revoked or mistyped): sign in again." : "Sign in with a token to see this.";
+  if (status === 403) return "This token's role may not see this (the queues need an operations or admin token; a team token sees only its own authority's referrals).";
+  return null;
+}
+// Forgets what the page shows (on a refusal or sign-out): nothing stays on
+// screen that the current token may not see.
+function clearData(message, cls) {
+  for (const id of ["total-waiting", "total-overdue", "manual-triage", "out-of-area", "dead-letters", "lag"]) $(id).textContent = "-";
+  $("overdue-tile").classList.remove("alert");
+  $("dead-tile").classList.remove("alert");
+  $("authorities").replaceChildren(el("p", message, cls));
+  $("updated").textContent = "never";
+}
+function showAuth(text, isError) {
+  $("auth-message").textContent = text;
+  $("auth-message").className = isError ? "error" : "muted";
+}
 function el(tag, text, cls) {
   const e = document.createElement(tag);
   if (text !== undefined && text !== null) e.textContent = String(text);
@@ -121,9 +154,17 @@ function renderQueues(data) {
 }
 async function poll() {
   try {
-    const response = await fetch("/api/queues", {cache: "no-store"});
+    const response = await api("/api/queues");
+    const refused = refusal(response.status);
+    if (refused) {
+      showAuth(refused, true);
+      clearData(refused, "error");
+      $("conn").textContent = "(refused: HTTP " + response.status + ")";
+      return;
+    }
     if (!response.ok) throw new Error("HTTP " + response.status);
     renderQueues(await response.json());
+    showAuth(token() ? "Signed in." : "", false);
     $("conn").textContent = "";
   } catch (e) {
     $("conn").textContent = "(not updating: " + e.message + ")";
@@ -139,7 +180,9 @@ async function showReferral(id) {
   if (!id) return;
   detail.replaceChildren(el("p", "Loading...", "muted"));
   try {
-    const response = await fetch("/api/referrals/" + encodeURIComponent(id), {cache: "no-store"});
+    const response = await api("/api/referrals/" + encodeURIComponent(id));
+    const refused = refusal(response.status);
+    if (refused) { detail.replaceChildren(el("p", refused, "error")); return; }
     if (response.status === 404) { detail.replaceChildren(el("p", "No referral with that id.", "error")); return; }
     if (!response.ok) throw new Error("HTTP " + response.status);
     const r = await response.json();
@@ -173,6 +216,7 @@ async function showReferral(id) {
       row.appendChild(el("td", h.time.replace("T", " ").replace(/\.\d+Z$/, "Z"), "muted"));
       row.appendChild(el("td", h.stage));
       row.appendChild(el("td", h.summary));
+      row.appendChild(el("td", h.caller_id || "", "muted"));
       table.appendChild(row);
     }
     frag.appendChild(table);
@@ -191,6 +235,20 @@ if (location.hash.length > 1) {
   $("referral-id").value = decodeURIComponent(location.hash.slice(1));
   showReferral($("referral-id").value);
 }
+$("login").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const value = $("token").value.trim();
+  $("token").value = "";
+  if (value) sessionStorage.setItem(kTokenKey, value); else sessionStorage.removeItem(kTokenKey);
+  poll();
+  if (location.hash.length > 1) showReferral(decodeURIComponent(location.hash.slice(1)));
+});
+$("sign-out").addEventListener("click", () => {
+  sessionStorage.removeItem(kTokenKey);
+  clearData("Signed out.", "muted");
+  $("detail").replaceChildren();
+  showAuth("Signed out. Enter a token to see the queues.", false);
+});
 poll();
 setInterval(poll, 2000);
 </script>

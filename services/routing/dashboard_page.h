@@ -6,6 +6,12 @@
 // fetched from GET /api/referrals/{id} with the id taken from the page's
 // fragment (#R-…), so it never appears in a request line as a query.
 //
+// The page itself carries no data and is served without a token. It asks
+// for one (#token, a password input in #login; "Sign out" is #sign-out),
+// keeps it in sessionStorage only (never localStorage, a cookie or a URL),
+// sends "Authorization: Bearer <token>" on every /api call, and on 401/403
+// says so in #auth-message (class "error") and in the section that asked.
+//
 // Elements the browser test reads: #total-waiting, #total-overdue,
 // #manual-triage, #out-of-area, #dead-letters, #updated, and a row per queue
 // (tr[data-queue="<queue>"]) with cells .waiting, .oldest, .overdue, .routed.

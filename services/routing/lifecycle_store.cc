@@ -188,6 +188,7 @@ absl::StatusOr<TransitionResult> LifecycleStore::Transition(RedisConnection& con
     *entry.mutable_time() = ToTimestamp(now);
     entry.set_action(request.action);
     entry.set_actor(request.actor);
+    entry.set_caller_id(request.caller_id);
     entry.set_from_queue(record->queue());
     entry.set_comment(request.comment);
     entry.set_reject_reason(request.reject_reason);
@@ -210,6 +211,7 @@ absl::StatusOr<TransitionResult> LifecycleStore::Transition(RedisConnection& con
     event.set_from_queue(record->queue());
     event.set_to_queue(request.to_queue);
     event.set_actor(request.actor);
+    event.set_caller_id(request.caller_id);
     event.set_reject_reason(request.reject_reason);
 
     const std::string from_worklist = WorklistKey(keys_, record->queue());

@@ -33,8 +33,11 @@ namespace referrals {
 struct TransitionRequest {
   std::string referral_id;
   referrals::v1::LifecycleAction action = referrals::v1::LIFECYCLE_ACTION_UNSPECIFIED;
-  int64_t etag = 0;      // 0: do not check
-  std::string actor;     // who; personal data
+  int64_t etag = 0;   // 0: do not check
+  std::string actor;  // who; personal data
+  // The authenticated caller id (Caller::id) that asks; "" when
+  // authentication is off. Recorded beside `actor`; not personal data.
+  std::string caller_id;
   std::string to_queue;  // REDIRECT
   std::string comment;   // REDIRECT reason, REJECT comment, CANCEL reason
   referrals::v1::RejectReason reject_reason = referrals::v1::REJECT_REASON_UNSPECIFIED;

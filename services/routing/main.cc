@@ -206,7 +206,7 @@ int main(int argc, char** argv) {
   WorklistStore worklists(keys);
   // Issue 8: bearer tokens (open only on loopback).
   absl::StatusOr<std::unique_ptr<Authorizer>> authorizer =
-      AuthorizerFromFlags({absl::GetFlag(FLAGS_listen)});
+      AuthorizerFromFlags({absl::GetFlag(FLAGS_listen), absl::GetFlag(FLAGS_http_listen)});
   if (!authorizer.ok()) {
     Log(LogLevel::kError, "auth_failed", {{"error", std::string(authorizer.status().message())}});
     return 2;
@@ -252,6 +252,7 @@ int main(int argc, char** argv) {
   OperationsReader operations(keys, config);
   RoutingHttp::Options http_options;
   http_options.redis = *redis;
+  http_options.authorizer = authorizer->get();
   RoutingHttp routing_http(
       &operations, &lifecycle, &*metrics, &metrics_registry, consumer_metrics->get(),
       [health_monitor] { return health_monitor->redis_reachable(); }, http_options);
@@ -281,7 +282,9 @@ int main(int argc, char** argv) {
        {"rules_versions", data->rules->Describe()},
        {"postcode_data", data_version}});
 
-  const int signal_number = WaitForTerminationSignal();
+  // SIGHUP: reload the tokens file (the old set stays if it is invalid).
+  const int signal_number =
+      WaitForTerminationSignal([auth = authorizer->get()] { auth->ReloadTokens().IgnoreError(); });
   Log(LogLevel::kInfo, "stopping", {{"signal", absl::StrCat(signal_number)}});
   for (auto& c : consumers) c->Stop();
   sweeper.Stop();

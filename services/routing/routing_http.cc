@@ -4,6 +4,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/service/auth/http_auth.h"
 #include "common/service/log.h"
 #include "common/service/ops_http.h"
 #include "services/routing/dashboard_json.h"
@@ -36,7 +37,7 @@ RoutingHttp::RoutingHttp(const OperationsReader* reader, const LifecycleStore* l
       options_(std::move(options)) {}
 
 void RoutingHttp::Register(httplib::Server& server) {
-  RegisterOpsRoutes(server, registry_, healthy_, [this] { RefreshMetrics(); });
+  RegisterOpsRoutes(server, registry_, options_.authorizer, healthy_, [this] { RefreshMetrics(); });
   const auto page = [](const httplib::Request&, httplib::Response& response) {
     response.set_header("Cache-Control", "no-store");
     response.set_header("Content-Security-Policy",
@@ -47,12 +48,12 @@ void RoutingHttp::Register(httplib::Server& server) {
   };
   server.Get("/", page);
   server.Get("/dashboard", page);
-  server.Get("/api/queues", [this](const httplib::Request&, httplib::Response& response) {
-    ServeQueues(response);
+  server.Get("/api/queues", [this](const httplib::Request& request, httplib::Response& response) {
+    ServeQueues(request, response);
   });
   server.Get(R"(/api/referrals/([^/]+))",
              [this](const httplib::Request& request, httplib::Response& response) {
-               ServeReferral(request.matches[1], response);
+               ServeReferral(request, response);
              });
 }
 
@@ -101,8 +102,11 @@ void RoutingHttp::RefreshMetrics() {
   metrics_->SetSnapshot(*snapshot);
 }
 
-void RoutingHttp::ServeQueues(httplib::Response& response) {
+void RoutingHttp::ServeQueues(const httplib::Request& request, httplib::Response& response) {
   response.set_header("Cache-Control", "no-store");
+  if (!AuthorizeHttpRequest(options_.authorizer, kHttpDashboardQueues, request, response).ok()) {
+    return;
+  }
   absl::StatusOr<OperationsSnapshot> snapshot = Snapshot();
   if (!snapshot.ok()) {
     Log(LogLevel::kWarning, "dashboard_read_failed",
@@ -113,8 +117,12 @@ void RoutingHttp::ServeQueues(httplib::Response& response) {
   response.set_content(QueuesJson(*snapshot), kJson);
 }
 
-void RoutingHttp::ServeReferral(const std::string& id, httplib::Response& response) {
+void RoutingHttp::ServeReferral(const httplib::Request& request, httplib::Response& response) {
   response.set_header("Cache-Control", "no-store");
+  absl::StatusOr<Caller> caller =
+      AuthorizeHttpRequest(options_.authorizer, kHttpDashboardReferral, request, response);
+  if (!caller.ok()) return;
+  const std::string id = request.matches[1];
   if (!IsPlausibleReferralId(id)) {
     ReplyError(response, 400, absl::InvalidArgumentError(""));
     return;
@@ -128,6 +136,13 @@ void RoutingHttp::ServeReferral(const std::string& id, httplib::Response& respon
     Log(LogLevel::kWarning, "dashboard_read_failed",
         {{"referral_id", id}, {"code", absl::StatusCodeToString(record.status().code())}});
     ReplyError(response, 503, record.status());
+    return;
+  }
+  // A team reads only referrals on its own authority's queue now.
+  if (absl::Status scoped = Authorizer::CheckAuthority(*caller, kHttpDashboardReferral,
+                                                       lifecycle_->AuthorityIdOf(record->queue()));
+      !scoped.ok()) {
+    ReplyAuthError(scoped, true, response);
     return;
   }
   response.set_content(ReferralJson(*record), kJson);

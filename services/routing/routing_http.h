@@ -8,6 +8,14 @@
 //   GET /api/referrals/{id}   ReferralJson of one record; 400 for an id that
 //                             cannot be one, 404 for an unknown one
 //
+// Bearer tokens (issue 8), with Options::authorizer set and not open:
+// /metrics and /api/queues are for operations and admin (they span every
+// authority); /api/referrals/{id} also for a team, for a referral on its own
+// authority's queue (else 403, as RoutingService/GetReferral). Missing or
+// unknown token: 401 with WWW-Authenticate; another role: 403
+// (common/service/auth/http_auth.h). The page and /healthz stay open: the
+// page is a shell with no data that asks for a token (dashboard_page.h).
+//
 // Snapshots are shared: one read at most every `snapshot_max_age` however
 // many pages and scrapers poll. Errors reading Redis answer 503 with a JSON
 // error naming only the status code (never the message: it could echo
@@ -31,6 +39,7 @@
 #include "absl/time/time.h"
 #include "common/pipeline/consumer_metrics.h"
 #include "common/redis/redis_connection.h"
+#include "common/service/auth/authorizer.h"
 #include "common/service/metrics.h"
 #include "referrals/v1/record.pb.h"
 #include "services/routing/lifecycle_store.h"
@@ -45,6 +54,8 @@ class RoutingHttp {
     RedisOptions redis;
     absl::Duration snapshot_max_age = absl::Seconds(1);
     std::function<absl::Time()> clock = absl::Now;
+    // Not owned; must outlive the server. Null: open.
+    const Authorizer* authorizer = nullptr;
   };
   // Every pointer must be non-null except `consumer_metrics`.
   RoutingHttp(const OperationsReader* reader, const LifecycleStore* lifecycle,
@@ -65,8 +76,8 @@ class RoutingHttp {
   // The connection, (re)connected when needed.
   absl::StatusOr<RedisConnection*> Connection() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_);
   void RefreshMetrics();
-  void ServeQueues(httplib::Response& response);
-  void ServeReferral(const std::string& id, httplib::Response& response);
+  void ServeQueues(const httplib::Request& request, httplib::Response& response);
+  void ServeReferral(const httplib::Request& request, httplib::Response& response);
 
   const OperationsReader* reader_;
   const LifecycleStore* lifecycle_;

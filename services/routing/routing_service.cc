@@ -580,6 +580,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::Transition(
     reactor->Finish(InvalidArgumentStatus(violations));
     return reactor;
   }
+  // The history records which system acted, whatever `actor` says.
+  request.caller_id = caller->authenticated ? caller->id : "";
   pool_->Submit([this, reactor, response, method, caller = *std::move(caller),
                  request = std::move(request)](absl::StatusOr<RedisConnection*> connection) {
     if (connection.ok()) {
@@ -602,7 +604,8 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::Transition(
         {{"referral_id", request.referral_id},
          {"action", ActionName(request.action)},
          {"status", StatusName(result->status)},
-         {"to_queue", request.to_queue}});
+         {"to_queue", request.to_queue},
+         {"caller", request.caller_id}});
     response->set_status(result->status);
     response->set_etag(result->etag);
     for (referrals::v1::LifecycleAction action : AllowedActions(result->status)) {

@@ -126,7 +126,7 @@ int main(int argc, char** argv) {
 
   // Issue 8: bearer tokens (open only on loopback).
   absl::StatusOr<std::unique_ptr<Authorizer>> authorizer =
-      AuthorizerFromFlags({absl::GetFlag(FLAGS_listen)});
+      AuthorizerFromFlags({absl::GetFlag(FLAGS_listen), absl::GetFlag(FLAGS_http_listen)});
   if (!authorizer.ok()) {
     Log(LogLevel::kError, "auth_failed", {{"error", std::string(authorizer.status().message())}});
     return 2;
@@ -166,7 +166,7 @@ int main(int argc, char** argv) {
     http_server = std::make_unique<HttpServer>();
     ConsumerMetrics* consumer_stats = consumer_metrics->get();
     RegisterOpsRoutes(
-        http_server->server(), &metrics_registry,
+        http_server->server(), &metrics_registry, authorizer->get(),
         [health_monitor] { return health_monitor->redis_reachable(); },
         [consumer_stats] { consumer_stats->Update(); });
     if (absl::Status listening = http_server->Start(absl::GetFlag(FLAGS_http_listen));
@@ -188,7 +188,9 @@ int main(int argc, char** argv) {
        {"consumer", consumer},
        {"rules_versions", (*catalog)->Describe()}});
 
-  const int signal_number = WaitForTerminationSignal();
+  // SIGHUP: reload the tokens file (the old set stays if it is invalid).
+  const int signal_number =
+      WaitForTerminationSignal([auth = authorizer->get()] { auth->ReloadTokens().IgnoreError(); });
   Log(LogLevel::kInfo, "stopping", {{"signal", absl::StrCat(signal_number)}});
   // Finish the entry in hand and stop reading; what is unread stays in the
   // stream for the next start or another replica.

@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
 # Runs dashboard_test.js against real intake, triage and routing processes.
 #
-#   run_dashboard_test.sh INTAKE_BIN TRIAGE_BIN ROUTING_BIN PORTAL_EXAMPLE SCREENSHOT
+#   run_dashboard_test.sh INTAKE_BIN TRIAGE_BIN ROUTING_BIN PORTAL_EXAMPLE SCREENSHOT REFERRALCTL_BIN
+#
+# The services run with a tokens file made here by `referralctl token new`
+# (a submitter for the portal, an operations token for the page, a team
+# token that the queues refuse); the tokens go to the test in the
+# environment, never on a command line.
 #
 # Uses the Redis in REDIS_URL (as scripts/test.sh sets) under a key prefix of
 # its own, or starts a throwaway redis-server. Installs playwright-core with
@@ -9,7 +14,7 @@
 # chromium or node is not installed; every other problem fails.
 set -euo pipefail
 
-intake_bin=$1 triage_bin=$2 routing_bin=$3 example=$4 screenshot=$5
+intake_bin=$1 triage_bin=$2 routing_bin=$3 example=$4 screenshot=$5 referralctl_bin=$6
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 # shellcheck source=../../scripts/lib.sh
@@ -47,11 +52,26 @@ if [ -z "$redis_url" ]; then
 fi
 prefix="browser:$$:$(date +%s):"
 
+# token NAME ROLE [AUTHORITY]: makes a token, appends its line to the tokens
+# file and sets TOKEN_<NAME> to the token.
+umask 077
+token() {
+  local name=$1 role=$2 authority=${3:-} made
+  made=$("$referralctl_bin" token new --caller="$name" --role="$role" \
+    ${authority:+--authority="$authority"})
+  sed -n 2p <<<"$made" >>"$work/tokens"
+  printf -v "TOKEN_${name//-/_}" '%s' "$(sed -n 1p <<<"$made")"
+}
+token portal submitter
+token ops operations
+token thurrock-team team THURROCK
+
 # start NAME BINARY: the service on free loopback ports; waits for its HTTP
 # port file.
 start() {
   local name=$1 binary=$2
   "$binary" --redis="$redis_url" --redis_prefix="$prefix" --listen=127.0.0.1:0 \
+    --tokens_file="$work/tokens" \
     --port_file="$work/$name.port" --http_listen=127.0.0.1:0 \
     --http_port_file="$work/$name.http-port" >"$work/$name.log" 2>&1 &
   pids+=($!)
@@ -73,6 +93,7 @@ status=0
 ROUTING_HTTP="http://127.0.0.1:$(cat "$work/routing.http-port")" \
 INTAKE_HTTP="http://127.0.0.1:$(cat "$work/intake.http-port")" \
 PORTAL_EXAMPLE="$example" SCREENSHOT="$screenshot" CHROMIUM="$chromium_bin" \
+SUBMITTER_TOKEN="$TOKEN_portal" OPERATIONS_TOKEN="$TOKEN_ops" TEAM_TOKEN="$TOKEN_thurrock_team" \
   node "$here/dashboard_test.js" || status=$?
 if [ "$status" -ne 0 ]; then
   for name in intake triage routing; do

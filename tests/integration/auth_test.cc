@@ -1,10 +1,12 @@
 // Issue 8, who may do what, through the three real service processes and
-// real Redis: every RPC of intake, triage and routing and intake's HTTP
-// routes with no token, a wrong token and each role; a team acting on
-// another authority's queue and referrals; a submitter reading another's
-// referral; the caller id scoping request ids; submission rate limits; and
-// the rule that without a tokens file a service serves only on loopback.
-// Tokens are made at test time into a temporary tokens file.
+// real Redis: every RPC of intake, triage and routing and every HTTP route
+// of the three (a table each) with no token, a wrong token and each role; a
+// team acting on another authority's queue and referrals; a submitter
+// reading another's referral; the caller id scoping request ids and
+// recorded on lifecycle steps; submission rate limits; reloading the tokens
+// file on SIGHUP; and the rule that without a tokens file a service serves
+// only on loopback (gRPC and HTTP listeners). Tokens are made at test time
+// into a temporary tokens file.
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -13,6 +15,8 @@
 #include <httplib.h>
 #include <map>
 #include <memory>
+#include <set>
+#include <signal.h>
 #include <sstream>
 #include <string>
 #include <tuple>
@@ -21,9 +25,12 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "absl/time/clock.h"
+#include "common/service/auth/authorizer.h"
 #include "common/service/auth/grpc_auth.h"
 #include "common/service/auth/token_store.h"
 #include "gmock/gmock.h"
@@ -102,6 +109,7 @@ class AuthTest : public ::testing::Test {
       auto made = TokenStore::MakeToken(id, role, authority);
       ASSERT_THAT(made.status(), IsOk());
       tokens_[id] = made->token;
+      token_lines_[id] = made->line;
       absl::StrAppend(&lines, made->line, "\n");
     }
     // Same caller id, a secret nobody was given: a wrong token.
@@ -125,7 +133,10 @@ class AuthTest : public ::testing::Test {
       }
     }
     std::remove(tokens_file_.c_str());
-    std::remove(http_port_file_.c_str());
+    for (const std::string* file :
+         {&http_port_file_, &triage_http_port_file_, &routing_http_port_file_}) {
+      if (!file->empty()) std::remove(file->c_str());
+    }
     rmdir(dir_.c_str());
   }
 
@@ -145,13 +156,23 @@ class AuthTest : public ::testing::Test {
     intake_extra.push_back("--http_listen=127.0.0.1:0");
     intake_extra.push_back(absl::StrCat("--http_port_file=", http_port_file_));
     intake_ = Service(INTAKE_BINARY, "intake", intake_extra);
-    triage_ = Service(TRIAGE_BINARY, "triage", {"--claim_idle_ms=1000"});
-    routing_ = Service(ROUTING_BINARY, "routing", {"--claim_idle_ms=1000"});
+    triage_http_port_file_ = absl::StrCat(dir_, "/triage-http-port");
+    routing_http_port_file_ = absl::StrCat(dir_, "/routing-http-port");
+    triage_ = Service(TRIAGE_BINARY, "triage",
+                      {"--claim_idle_ms=1000", "--http_listen=127.0.0.1:0",
+                       absl::StrCat("--http_port_file=", triage_http_port_file_)});
+    routing_ = Service(ROUTING_BINARY, "routing",
+                       {"--claim_idle_ms=1000", "--http_listen=127.0.0.1:0",
+                        absl::StrCat("--http_port_file=", routing_http_port_file_)});
     for (auto* service : {intake_.get(), triage_.get(), routing_.get()}) {
       ASSERT_THAT(service->Start(), IsOk());
     }
     http_port_ = ReadPortFile(http_port_file_);
     ASSERT_GT(http_port_, 0);
+    triage_http_port_ = ReadPortFile(triage_http_port_file_);
+    ASSERT_GT(triage_http_port_, 0);
+    routing_http_port_ = ReadPortFile(routing_http_port_file_);
+    ASSERT_GT(routing_http_port_, 0);
     intake_stub_ = referrals::v1::IntakeService::NewStub(testing::TestChannel(intake_->address()));
     triage_stub_ = referrals::v1::TriageService::NewStub(testing::TestChannel(triage_->address()));
     routing_stub_ =
@@ -204,8 +225,8 @@ class AuthTest : public ::testing::Test {
     return submitted.referral_id();
   }
 
-  httplib::Client Http() {
-    httplib::Client client("127.0.0.1", http_port_);
+  httplib::Client Http(int port = 0) {
+    httplib::Client client("127.0.0.1", port == 0 ? http_port_ : port);
     client.set_read_timeout(10, 0);
     return client;
   }
@@ -216,8 +237,9 @@ class AuthTest : public ::testing::Test {
   }
 
   std::string dir_, tokens_file_, http_port_file_, redis_url_, prefix_;
-  std::map<std::string, std::string> tokens_;
-  int http_port_ = 0;
+  std::string triage_http_port_file_, routing_http_port_file_;
+  std::map<std::string, std::string> tokens_, token_lines_;
+  int http_port_ = 0, triage_http_port_ = 0, routing_http_port_ = 0;
   std::unique_ptr<ServiceProcess> intake_, triage_, routing_;
   std::unique_ptr<referrals::v1::IntakeService::Stub> intake_stub_;
   std::unique_ptr<referrals::v1::TriageService::Stub> triage_stub_;
@@ -486,7 +508,8 @@ TEST_F(AuthTest, HttpRoutesAnswer401WithoutATokenAnd403ForAnotherRole) {
     auto created = post(tokens_[id], "auth-http-1");
     ASSERT_TRUE(created);
     EXPECT_EQ(created->status, 201) << id << ": " << created->body;
-    location = created->get_header_value("Location");
+    // The portal's own referral: a submitter sees only its own.
+    if (std::string(id) == "portal") location = created->get_header_value("Location");
   }
   ASSERT_THAT(location, StartsWith("/v1/referrals/"));
   auto get = [&](const std::string& token) { return client.Get(location, Bearer(token)); };
@@ -557,6 +580,258 @@ TEST_F(AuthTest, ABadTokensFileRefusesToStart) {
   auto intake = Service(INTAKE_BINARY, "intake_bad_tokens", {});
   EXPECT_FALSE(intake->Start(absl::Seconds(10)).ok());
   intake.reset();
+}
+
+// One row per HTTP route of the three services: the listener, the request,
+// the authorizer table's method ("" for the routes that stay open: no data)
+// and the status each caller gets (callers not named get 403).
+struct HttpRow {
+  std::string service;  // "intake", "triage" or "routing"
+  std::string verb;     // "GET" or "POST"
+  std::string path;
+  std::string table_method;
+  std::map<std::string, int> allowed;
+};
+
+std::vector<HttpRow> HttpRows(const std::string& referral_id) {
+  const std::map<std::string, int> staff = {{"ops", 200}, {"root", 200}};
+  return {
+      {"intake",
+       "POST",
+       "/v1/referrals",
+       kHttpSubmitReferral,
+       {{"portal", 201}, {"council-system", 201}, {"root", 201}}},
+      // Another submitter's referral is 404, as an unknown id.
+      {"intake",
+       "GET",
+       absl::StrCat("/v1/referrals/", referral_id),
+       kHttpGetReferralStatus,
+       {{"portal", 200}, {"council-system", 404}, {"ops", 200}, {"root", 200}}},
+      {"intake", "GET", "/metrics", kHttpMetrics, staff},
+      {"intake", "GET", "/healthz", "", {}},
+      {"triage", "GET", "/metrics", kHttpMetrics, staff},
+      {"triage", "GET", "/healthz", "", {}},
+      {"routing", "GET", "/", "", {}},
+      {"routing", "GET", "/dashboard", "", {}},
+      {"routing", "GET", "/api/queues", kHttpDashboardQueues, staff},
+      // The referral is on an Essex queue: Essex's team may read it,
+      // Thurrock's may not.
+      {"routing",
+       "GET",
+       absl::StrCat("/api/referrals/", referral_id),
+       kHttpDashboardReferral,
+       {{"ecc-team", 200}, {"ops", 200}, {"root", 200}}},
+      {"routing", "GET", "/metrics", kHttpMetrics, staff},
+      {"routing", "GET", "/healthz", "", {}},
+  };
+}
+
+TEST_F(AuthTest, EveryHttpRouteChecksTheTokenAndTheRole) {
+  StartAll();
+  const std::string referral_id = SubmitAndWaitRouted(
+      tokens_["portal"], Example("02-equipment-colchester.json", "auth-http-table"));
+  const std::vector<HttpRow> rows = HttpRows(referral_id);
+  EXPECT_EQ(rows.size(), 12u);  // intake 4, triage 2, routing 6
+  // Every HTTP method of the authorizer's table has a row: a new route
+  // added to the table without one fails here.
+  std::set<std::string> covered;
+  for (const HttpRow& row : rows) covered.insert(row.table_method);
+  for (const std::string& method : Authorizer::Methods()) {
+    if (absl::StartsWith(method, "Http/")) {
+      EXPECT_TRUE(covered.count(method)) << method << " has no row in HttpRows";
+    }
+  }
+  const std::string body = ReadFile(PORTAL_EXAMPLE);
+  const std::map<std::string, int> ports = {
+      {"intake", http_port_}, {"triage", triage_http_port_}, {"routing", routing_http_port_}};
+  int request_number = 0;
+  auto send = [&](const HttpRow& row, const httplib::Headers& auth) {
+    httplib::Client client = Http(ports.at(row.service));
+    httplib::Headers headers = auth;
+    if (row.verb == "POST") {
+      headers.emplace("Idempotency-Key", absl::StrCat("auth-http-table-", ++request_number));
+      return client.Post(row.path, headers, body, "application/json");
+    }
+    return client.Get(row.path, headers);
+  };
+  for (const HttpRow& row : rows) {
+    const std::string name = absl::StrCat(row.service, " ", row.verb, " ", row.path);
+    const bool open = row.table_method.empty();
+    // No token.
+    auto none = send(row, {});
+    ASSERT_TRUE(none) << name;
+    if (open) {
+      EXPECT_EQ(none->status, 200) << name;
+    } else {
+      EXPECT_EQ(none->status, 401) << name;
+      EXPECT_EQ(none->get_header_value("WWW-Authenticate"), R"(Bearer realm="referrals")") << name;
+    }
+    // Wrong tokens, and a scheme other than Bearer.
+    for (const std::string& value :
+         {absl::StrCat("Bearer ", tokens_["wrong"]), std::string("Bearer not-a-token"),
+          absl::StrCat("Bearer nobody~", std::string(64, 'a')),
+          absl::StrCat("Basic ", tokens_["root"])}) {
+      auto wrong = send(row, {{"Authorization", value}});
+      ASSERT_TRUE(wrong) << name;
+      if (open) {
+        EXPECT_EQ(wrong->status, 200) << name;
+        continue;
+      }
+      EXPECT_EQ(wrong->status, 401) << name;
+      EXPECT_THAT(wrong->get_header_value("WWW-Authenticate"), HasSubstr("invalid_token")) << name;
+      EXPECT_THAT(wrong->body, ::testing::Not(HasSubstr(tokens_["wrong"])));
+    }
+    // Each role, and both teams.
+    for (const auto& [id, role, authority] : Callers()) {
+      auto answer = send(row, Bearer(tokens_[id]));
+      ASSERT_TRUE(answer) << name << " as " << id;
+      const auto expected = row.allowed.find(id);
+      const int status = open ? 200 : expected != row.allowed.end() ? expected->second : 403;
+      EXPECT_EQ(answer->status, status) << name << " as " << id << ": " << answer->body;
+    }
+  }
+  // Refusals are logged with the caller id and the method, never a token.
+  for (const char* service : {"intake", "triage", "routing"}) {
+    const std::string log = ReadFile(absl::StrCat(::testing::TempDir(), "/auth_", service, ".log"));
+    EXPECT_THAT(log, HasSubstr("auth_refused")) << service;
+    EXPECT_THAT(log, HasSubstr("Http/Metrics")) << service;
+    for (const auto& [id, token] : tokens_) {
+      EXPECT_THAT(log, ::testing::Not(HasSubstr(token.substr(token.find('~')))))
+          << service << " logged the secret of " << id;
+    }
+  }
+}
+
+TEST_F(AuthTest, LifecycleStepsRecordTheAuthenticatedCallerWhateverTheActor) {
+  StartAll();
+  const std::string id = SubmitAndWaitRouted(
+      tokens_["portal"], Example("02-equipment-colchester.json", "auth-caller-id"));
+  v1::AcceptReferralRequest accept;
+  accept.set_referral_id(id);
+  accept.set_actor("Somebody Else");
+  v1::TransitionResponse accepted;
+  grpc::Status status =
+      routing_stub_->AcceptReferral(Context(tokens_["ecc-team"]).get(), accept, &accepted);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  v1::GetReferralRequest request;
+  request.set_referral_id(id);
+  v1::GetReferralResponse response;
+  status = routing_stub_->GetReferral(Context(tokens_["root"]).get(), request, &response);
+  ASSERT_TRUE(status.ok()) << status.error_message();
+  ASSERT_GT(response.referral().history_size(), 0);
+  const v1::StageEntry& last = response.referral().history(response.referral().history_size() - 1);
+  EXPECT_EQ(last.stage(), v1::STAGE_LIFECYCLE);
+  EXPECT_EQ(last.actor(), "Somebody Else");
+  EXPECT_EQ(last.caller_id(), "ecc-team");
+  // The dashboard's history shows it too (not personal data; the actor is).
+  auto json =
+      Http(routing_http_port_).Get(absl::StrCat("/api/referrals/", id), Bearer(tokens_["ops"]));
+  ASSERT_TRUE(json);
+  EXPECT_THAT(json->body, HasSubstr(R"("caller_id":"ecc-team")"));
+  EXPECT_THAT(json->body, ::testing::Not(HasSubstr("Somebody Else")));
+  // And routing's log names the caller with the step (other tests share
+  // the log: look at this referral's line).
+  std::string logged;
+  for (absl::string_view line :
+       absl::StrSplit(ReadFile(absl::StrCat(::testing::TempDir(), "/auth_routing.log")), '\n')) {
+    if (absl::StrContains(line, "referral_transition") && absl::StrContains(line, id)) {
+      logged = std::string(line);
+    }
+  }
+  EXPECT_THAT(logged, HasSubstr(R"("caller":"ecc-team")"));
+  EXPECT_THAT(logged, ::testing::Not(HasSubstr("Somebody Else")));
+}
+
+TEST_F(AuthTest, SighupReloadsTheTokensFileAndAnInvalidOneKeepsTheOldTokens) {
+  StartAll();
+  auto made = TokenStore::MakeToken("late-ops", Role::kOperations, "");
+  ASSERT_THAT(made.status(), IsOk());
+  const std::string late = made->token;
+  const std::map<std::string, int> ports = {
+      {"intake", http_port_}, {"triage", triage_http_port_}, {"routing", routing_http_port_}};
+  auto metrics_status = [&](const std::string& service, const std::string& token) {
+    auto response = Http(ports.at(service)).Get("/metrics", Bearer(token));
+    return response ? response->status : -1;
+  };
+  // Writes the tokens file whole, then renames it into place (as a secret
+  // store's atomic update would), and sends SIGHUP to every service.
+  auto replace_and_hangup = [&](const std::string& text) {
+    const std::string staged = absl::StrCat(tokens_file_, ".new");
+    std::ofstream(staged) << text;
+    ASSERT_EQ(std::rename(staged.c_str(), tokens_file_.c_str()), 0);
+    for (auto* service : {intake_.get(), triage_.get(), routing_.get()}) {
+      ASSERT_EQ(kill(service->pid(), SIGHUP), 0);
+    }
+  };
+  auto eventually = [&](const std::string& service, const std::string& token, int expected) {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    int status = metrics_status(service, token);
+    while (status != expected && absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(50));
+      status = metrics_status(service, token);
+    }
+    return status;
+  };
+  for (const auto& [service, port] : ports) EXPECT_EQ(metrics_status(service, late), 401);
+
+  // A new caller: allowed once reloaded, without a restart.
+  std::string lines;
+  for (const auto& [id, line] : token_lines_) absl::StrAppend(&lines, line, "\n");
+  replace_and_hangup(absl::StrCat(lines, made->line, "\n"));
+  for (const auto& [service, port] : ports) {
+    EXPECT_EQ(eventually(service, late, 200), 200) << service;
+    EXPECT_EQ(metrics_status(service, tokens_["ops"]), 200) << service;
+  }
+
+  // An invalid file: logged with file and line, the previous set stays.
+  replace_and_hangup(absl::StrCat(lines, "late-ops operations not-a-hash\n"));
+  for (const char* service : {"intake", "triage", "routing"}) {
+    const std::string log_path = absl::StrCat(::testing::TempDir(), "/auth_", service, ".log");
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    // The failure names this test's own tokens file (other tests share the
+    // log file).
+    while (!absl::StrContains(ReadFile(log_path), absl::StrCat(tokens_file_, ":")) &&
+           absl::Now() < deadline) {
+      absl::SleepFor(absl::Milliseconds(50));
+    }
+    const std::string log = ReadFile(log_path);
+    EXPECT_THAT(log, HasSubstr("tokens_reload_failed")) << service;
+    EXPECT_THAT(log, HasSubstr(absl::StrCat(tokens_file_, ":"))) << service;
+    EXPECT_THAT(log, HasSubstr("tokens_reloaded")) << service;
+    EXPECT_THAT(log, ::testing::Not(HasSubstr(late.substr(late.find('~'))))) << service;
+    EXPECT_EQ(metrics_status(service, late), 200) << service;
+  }
+
+  // Revocation: a caller's line removed, its token stops working.
+  std::string without_ops;
+  for (const auto& [id, line] : token_lines_) {
+    if (id != "ops") absl::StrAppend(&without_ops, line, "\n");
+  }
+  replace_and_hangup(without_ops);
+  for (const auto& [service, port] : ports) {
+    EXPECT_EQ(eventually(service, tokens_["ops"], 401), 401) << service;
+    EXPECT_EQ(metrics_status(service, tokens_["root"]), 200) << service;
+  }
+  for (auto* service : {intake_.get(), triage_.get(), routing_.get()}) {
+    EXPECT_FALSE(service->Exited()) << "SIGHUP must not stop a service";
+  }
+}
+
+TEST_F(AuthTest, WithoutATokensFileANonLoopbackHttpListenerRefusesToStart) {
+  for (const char* binary : {INTAKE_BINARY, TRIAGE_BINARY, ROUTING_BINARY}) {
+    ServiceProcess service(binary,
+                           {absl::StrCat("--redis=", redis_url_),
+                            absl::StrCat("--redis_prefix=", prefix_), "--http_listen=0.0.0.0:0"},
+                           absl::StrCat(::testing::TempDir(), "/auth_open_http.log"));
+    EXPECT_FALSE(service.Start(absl::Seconds(10)).ok()) << binary;
+  }
+  // On loopback it runs open.
+  ServiceProcess routing(ROUTING_BINARY,
+                         {absl::StrCat("--redis=", redis_url_),
+                          absl::StrCat("--redis_prefix=", prefix_), "--http_listen=127.0.0.1:0"},
+                         absl::StrCat(::testing::TempDir(), "/auth_open_http_loopback.log"));
+  EXPECT_THAT(routing.Start(absl::Seconds(20)), IsOk());
+  EXPECT_EQ(routing.Stop(), 0);
 }
 
 }  // namespace

@@ -18,7 +18,7 @@ absl::StatusOr<std::unique_ptr<Authorizer>> MakeAuthorizer(
     absl::StatusOr<std::unique_ptr<TokenStore>> tokens = TokenStore::Load(tokens_file);
     if (!tokens.ok()) return tokens.status();
     Log(LogLevel::kInfo, "auth_enabled", {{"tokens", absl::StrCat((*tokens)->size())}});
-    return std::make_unique<Authorizer>(*std::move(tokens));
+    return std::make_unique<Authorizer>(*std::move(tokens), tokens_file);
   }
   for (const std::string& address : listen_addresses) {
     if (!address.empty() && !IsLoopbackListenAddress(address)) {

@@ -52,6 +52,13 @@ constexpr MethodRule kTable[] = {
     {"RoutingService/RenewLease", kTeam | kAdmin},
     {"RoutingService/ReleaseLease", kTeam | kAdmin},
     {"RoutingService/ListOverdue", kTeam | kOperations | kAdmin},
+    // HTTP operations routes (every service's /metrics; routing's dashboard
+    // JSON). /metrics and /api/queues span every authority: staff only, as
+    // ListQueues. A team may read one referral of its own authority, as
+    // RoutingService/GetReferral (the service checks the authority).
+    {kHttpMetrics, kOperations | kAdmin},
+    {kHttpDashboardQueues, kOperations | kAdmin},
+    {kHttpDashboardReferral, kTeam | kOperations | kAdmin},
 };
 
 void LogRefused(absl::string_view method, absl::string_view caller_id, absl::string_view reason) {
@@ -63,7 +70,48 @@ void LogRefused(absl::string_view method, absl::string_view caller_id, absl::str
 
 }  // namespace
 
-Authorizer::Authorizer(std::unique_ptr<TokenStore> tokens) : tokens_(std::move(tokens)) {}
+Authorizer::Authorizer(std::unique_ptr<TokenStore> tokens, std::string tokens_file)
+    : open_(tokens == nullptr), tokens_file_(std::move(tokens_file)), tokens_(std::move(tokens)) {}
+
+std::shared_ptr<const TokenStore> Authorizer::tokens() const {
+  absl::MutexLock lock(&mu_);
+  return tokens_;
+}
+
+absl::Status Authorizer::ReloadTokens() {
+  if (open_ || tokens_file_.empty()) {
+    Log(LogLevel::kInfo, "tokens_reload_skipped", {{"note", "no --tokens_file: running open"}});
+    return absl::FailedPreconditionError("no tokens file to reload");
+  }
+  absl::StatusOr<std::unique_ptr<TokenStore>> loaded = TokenStore::Load(tokens_file_);
+  if (!loaded.ok()) {
+    // The error names the file and line (token_store.h); never a token.
+    Log(LogLevel::kError, "tokens_reload_failed",
+        {{"file", tokens_file_},
+         {"error", std::string(loaded.status().message())},
+         {"note", "the previous tokens stay in force"}});
+    return loaded.status();
+  }
+  const size_t count = (*loaded)->size();
+  {
+    absl::MutexLock lock(&mu_);
+    tokens_ = *std::move(loaded);
+  }
+  Log(LogLevel::kInfo, "tokens_reloaded",
+      {{"file", tokens_file_}, {"tokens", absl::StrCat(count)}});
+  return absl::OkStatus();
+}
+
+std::vector<std::string> Authorizer::Methods() {
+  std::vector<std::string> methods;
+  for (const MethodRule& rule : kTable) methods.emplace_back(rule.method);
+  return methods;
+}
+
+void Authorizer::LogRefusal(absl::string_view method, absl::string_view caller_id,
+                            absl::string_view reason) {
+  LogRefused(method, caller_id, reason);
+}
 
 bool Authorizer::RoleAllows(Role role, absl::string_view method) {
   for (const MethodRule& rule : kTable) {
@@ -74,7 +122,8 @@ bool Authorizer::RoleAllows(Role role, absl::string_view method) {
 
 absl::StatusOr<Caller> Authorizer::Authorize(absl::string_view method,
                                              absl::string_view authorization) const {
-  if (tokens_ == nullptr) return Caller{};
+  if (open_) return Caller{};
+  const std::shared_ptr<const TokenStore> tokens = this->tokens();
   constexpr absl::string_view kScheme = "Bearer ";
   if (authorization.empty()) {
     LogRefused(method, "", "no bearer token");
@@ -86,7 +135,7 @@ absl::StatusOr<Caller> Authorizer::Authorize(absl::string_view method,
     return absl::UnauthenticatedError("expected \"Authorization: Bearer <token>\"");
   }
   absl::string_view token = authorization.substr(kScheme.size());
-  absl::StatusOr<Caller> caller = tokens_->Verify(token);
+  absl::StatusOr<Caller> caller = tokens->Verify(token);
   if (!caller.ok()) {
     LogRefused(method, TokenStore::ClaimedCallerId(token), caller.status().message());
     return caller.status();

@@ -96,6 +96,7 @@ TEST(ReferralJson, LeavesOutContentActorsCommentsAndRuleDetails) {
   entry.set_actor("Alex Worker");
   entry.set_comment("spoke to her daughter Jane");
   entry.set_summary("reject: ROUTED -> REJECTED (NOT_ELIGIBLE)");
+  entry.set_caller_id("southend-duty");
 
   const std::string json = ReferralJson(record);
   for (const char* personal :
@@ -112,6 +113,8 @@ TEST(ReferralJson, LeavesOutContentActorsCommentsAndRuleDetails) {
   EXPECT_EQ(history.fields().at("action").string_value(), "REJECT");
   EXPECT_EQ(history.fields().at("summary").string_value(),
             "reject: ROUTED -> REJECTED (NOT_ELIGIBLE)");
+  // The authenticated system that acted is shown (not personal data).
+  EXPECT_EQ(history.fields().at("caller_id").string_value(), "southend-duty");
 }
 
 TEST(JsonString, EscapesQuotesControlCharactersAndAngleBrackets) {

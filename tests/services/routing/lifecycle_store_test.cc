@@ -100,6 +100,20 @@ TEST_F(LifecycleStoreTest, AcceptRecordsWhoAndWhenAndLeavesTheWorklist) {
   EXPECT_EQ(referrals::testing::StreamLength(*connection_, LifecycleStream(keys_)), 1);
 }
 
+TEST_F(LifecycleStoreTest, TheAuthenticatedCallerIsRecordedBesideTheActor) {
+  Seed("r1");
+  TransitionRequest request = Request("r1", referrals::v1::LIFECYCLE_ACTION_ACCEPT);
+  request.caller_id = "ecc-duty-system";
+  ASSERT_THAT(store_->Transition(*connection_, request, kNow), IsOk());
+  absl::StatusOr<referrals::v1::ReferralRecord> record = store_->Get(*connection_, "r1");
+  ASSERT_THAT(record, IsOk());
+  const referrals::v1::StageEntry& last = *record->history().rbegin();
+  EXPECT_EQ(last.actor(), "worker.synthetic@example.org");
+  EXPECT_EQ(last.caller_id(), "ecc-duty-system");
+  // Earlier stages (routing's commit) carry none.
+  EXPECT_EQ(record->history(0).caller_id(), "");
+}
+
 TEST_F(LifecycleStoreTest, StaleEtagIsAbortedAndChangesNothing) {
   Seed("r1");
   TransitionRequest request = Request("r1", referrals::v1::LIFECYCLE_ACTION_ACCEPT);

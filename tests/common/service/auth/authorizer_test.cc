@@ -1,9 +1,13 @@
 #include "common/service/auth/authorizer.h"
 
+#include <cstdio>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <string>
 #include <tuple>
+#include <unistd.h>
+#include <vector>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -88,6 +92,9 @@ TEST(AuthorizerTableTest, AdminMayCallEveryMethodInTheTable) {
                              "IntakeService/GetReferral",
                              kHttpSubmitReferral,
                              kHttpGetReferralStatus,
+                             kHttpMetrics,
+                             kHttpDashboardQueues,
+                             kHttpDashboardReferral,
                              "TriageService/Triage",
                              "RoutingService/ResolveLocation",
                              "RoutingService/Route",
@@ -137,6 +144,75 @@ TEST(AuthorityCheckTest, TeamMayActOnlyForItsAuthority) {
 TEST(AuthorityCheckTest, OtherRolesAreNotLimitedByAuthority) {
   Caller ops{"ops", Role::kOperations, "", true};
   EXPECT_THAT(Authorizer::CheckAuthority(ops, "RoutingService/ListWorklist", "ESSEX"), IsOk());
+}
+
+TEST(AuthorizerTableTest, OperationsRoutesOverHttpAreForStaffAndTeamsReadOneReferral) {
+  for (const char* method : {kHttpMetrics, kHttpDashboardQueues}) {
+    EXPECT_TRUE(Authorizer::RoleAllows(Role::kOperations, method)) << method;
+    EXPECT_FALSE(Authorizer::RoleAllows(Role::kTeam, method)) << method;
+    EXPECT_FALSE(Authorizer::RoleAllows(Role::kSubmitter, method)) << method;
+  }
+  EXPECT_TRUE(Authorizer::RoleAllows(Role::kTeam, kHttpDashboardReferral));
+  EXPECT_FALSE(Authorizer::RoleAllows(Role::kSubmitter, kHttpDashboardReferral));
+}
+
+TEST(AuthorizerTableTest, MethodsListsEveryRowOnce) {
+  const std::vector<std::string> methods = Authorizer::Methods();
+  EXPECT_EQ(methods.size(), 26u);  // 21 RPCs, 5 HTTP routes
+  for (const std::string& method : methods) {
+    EXPECT_TRUE(Authorizer::RoleAllows(Role::kAdmin, method)) << method;
+  }
+}
+
+class ReloadTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    path_ = absl::StrCat(::testing::TempDir(), "/reload_test_tokens_", getpid());
+    first_ = Make("ops", Role::kOperations);
+    Write(first_.line);
+    auto store = TokenStore::Load(path_);
+    ASSERT_THAT(store.status(), IsOk());
+    authorizer_ = std::make_unique<Authorizer>(*std::move(store), path_);
+  }
+  void TearDown() override { std::remove(path_.c_str()); }
+
+  static TokenStore::NewToken Make(const char* id, Role role) {
+    auto made = TokenStore::MakeToken(id, role, "");
+    EXPECT_THAT(made.status(), IsOk());
+    return *made;
+  }
+  void Write(const std::string& text) { std::ofstream(path_) << text << "\n"; }
+  absl::Status Check(const TokenStore::NewToken& token) {
+    return authorizer_->Authorize(kHttpMetrics, absl::StrCat("Bearer ", token.token)).status();
+  }
+
+  std::string path_;
+  TokenStore::NewToken first_;
+  std::unique_ptr<Authorizer> authorizer_;
+};
+
+TEST_F(ReloadTest, ReloadSwapsInTheNewFile) {
+  const TokenStore::NewToken second = Make("ops2", Role::kOperations);
+  EXPECT_THAT(Check(second), StatusIs(absl::StatusCode::kUnauthenticated));
+  Write(second.line);
+  ASSERT_THAT(authorizer_->ReloadTokens(), IsOk());
+  EXPECT_THAT(Check(second), IsOk());
+  EXPECT_THAT(Check(first_), StatusIs(absl::StatusCode::kUnauthenticated));  // revoked
+}
+
+TEST_F(ReloadTest, AnInvalidFileKeepsTheOldTokens) {
+  Write("ops operations g1$not$hex");
+  EXPECT_THAT(authorizer_->ReloadTokens(), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(Check(first_), IsOk());
+  std::remove(path_.c_str());
+  EXPECT_THAT(authorizer_->ReloadTokens(), StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(Check(first_), IsOk());
+}
+
+TEST(ReloadOpenTest, AnOpenAuthorizerCannotReload) {
+  Authorizer open(nullptr, "");
+  EXPECT_THAT(open.ReloadTokens(), StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_TRUE(open.open());
 }
 
 }  // namespace
