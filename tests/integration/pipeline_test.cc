@@ -3,9 +3,9 @@
 // and its own three processes.
 #include <iostream>
 #include <map>
-#include <thread>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <grpcpp/grpcpp.h>
@@ -27,13 +27,13 @@
 namespace referrals {
 namespace {
 
+using referrals::testing::ServiceProcess;
+using referrals::v1::Referral;
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::Field;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-using referrals::testing::ServiceProcess;
-using referrals::v1::Referral;
 
 Referral MakeReferral(referrals::v1::ReferralKind kind, const std::string& home_postcode,
                       const std::string& request_id) {
@@ -69,16 +69,14 @@ class PipelineTest : public ::testing::Test {
     redis_url_ = absl::StrCat("redis://", redis_options_.host, ":", redis_options_.port);
     intake_ = StartService(INTAKE_BINARY, "intake", {});
     triage_ = StartService(TRIAGE_BINARY, "triage", {"--claim_idle_ms=1000"});
-    routing_ = StartService(ROUTING_BINARY, "routing",
-                            {"--claim_idle_ms=1000", "--consumer=routing-a"});
+    routing_ =
+        StartService(ROUTING_BINARY, "routing", {"--claim_idle_ms=1000", "--consumer=routing-a"});
     ASSERT_NE(intake_, nullptr);
     ASSERT_NE(triage_, nullptr);
     ASSERT_NE(routing_, nullptr);
-    intake_stub_ = referrals::v1::IntakeService::NewStub(
-        testing::TestChannel(intake_->address()));
+    intake_stub_ = referrals::v1::IntakeService::NewStub(testing::TestChannel(intake_->address()));
     NewRoutingStub();
-    triage_stub_ = referrals::v1::TriageService::NewStub(
-        testing::TestChannel(triage_->address()));
+    triage_stub_ = referrals::v1::TriageService::NewStub(testing::TestChannel(triage_->address()));
   }
 
   void TearDown() override {
@@ -108,8 +106,8 @@ class PipelineTest : public ::testing::Test {
   }
 
   void NewRoutingStub() {
-    routing_stub_ = referrals::v1::RoutingService::NewStub(
-        testing::TestChannel(routing_->address()));
+    routing_stub_ =
+        referrals::v1::RoutingService::NewStub(testing::TestChannel(routing_->address()));
   }
 
   grpc::Status Submit(const Referral& referral, referrals::v1::SubmitReferralResponse* response) {
@@ -179,6 +177,20 @@ class PipelineTest : public ::testing::Test {
   int64_t KeyCount() {
     auto keys = redis_->Command({"KEYS", prefix_ + "*"});
     return keys.ok() ? static_cast<int64_t>(keys->elements.size()) : -1;
+  }
+
+  // The consumers create their streams (XGROUP CREATE MKSTREAM) on their own
+  // threads, which may still be starting when the gRPC port answers: wait for
+  // both, so a key count taken now stays put unless something is stored.
+  void WaitForConsumerStreams() {
+    const absl::Time deadline = absl::Now() + absl::Seconds(10);
+    while (absl::Now() < deadline) {
+      auto exists =
+          redis_->Command({"EXISTS", prefix_ + "stream:submitted", prefix_ + "stream:triaged"});
+      if (exists.ok() && exists->integer == 2) return;
+      absl::SleepFor(absl::Milliseconds(20));
+    }
+    ADD_FAILURE() << "the consumers' streams did not appear";
   }
 
   RedisOptions redis_options_;
@@ -278,6 +290,7 @@ TEST_F(PipelineTest, SameRequestIdWithDifferentContentIsAlreadyExists) {
 }
 
 TEST_F(PipelineTest, InvalidReferralIsRejectedWithFieldErrorsAndLeavesRedisUntouched) {
+  WaitForConsumerStreams();
   const int64_t keys_before = KeyCount();
   Referral referral = MakeReferral(referrals::v1::REFERRAL_KIND_UNSPECIFIED, "NOT A POSTCODE", "");
   referral.clear_concern();
@@ -285,7 +298,8 @@ TEST_F(PipelineTest, InvalidReferralIsRejectedWithFieldErrorsAndLeavesRedisUntou
   grpc::Status status = Submit(referral, &response);
   ASSERT_EQ(status.error_code(), grpc::StatusCode::INVALID_ARGUMENT);
   std::vector<std::string> fields;
-  for (const FieldViolation& violation : FieldViolationsOf(status)) fields.push_back(violation.field);
+  for (const FieldViolation& violation : FieldViolationsOf(status))
+    fields.push_back(violation.field);
   EXPECT_THAT(fields, Contains("referral.kind"));
   EXPECT_THAT(fields, Contains("referral.concern"));
   EXPECT_THAT(fields, Contains("referral.request_id"));
@@ -350,6 +364,7 @@ TEST_F(PipelineTest, RiskFlagsAddSignpostsAndRaisePriority) {
 }
 
 TEST_F(PipelineTest, DryRunRpcsStoreNothing) {
+  WaitForConsumerStreams();
   const int64_t keys_before = KeyCount();
   Referral referral = MakeReferral(referrals::v1::COMMUNITY_EQUIPMENT, "CO2 7AB", "dry-run-1");
   {
@@ -499,8 +514,7 @@ TEST_F(PipelineTest, RoutingKilledMidFlowRoutesEveryReferralExactlyOnce) {
   std::vector<std::string> ids(kReferrals);
   // Referrals keep arriving while routing is killed and replaced.
   std::thread submitter([&] {
-    auto stub = referrals::v1::IntakeService::NewStub(
-        testing::TestChannel(intake_->address()));
+    auto stub = referrals::v1::IntakeService::NewStub(testing::TestChannel(intake_->address()));
     for (int i = 0; i < kReferrals; ++i) {
       grpc::ClientContext context;
       context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
@@ -525,8 +539,8 @@ TEST_F(PipelineTest, RoutingKilledMidFlowRoutesEveryReferralExactlyOnce) {
             << " referrals were routed\n";
   EXPECT_LT(routed_at_kill, kReferrals) << "the kill must land mid-flow";
   // A new replica with another name: it must claim what the dead one held.
-  routing_ = StartService(ROUTING_BINARY, "routing-b",
-                          {"--claim_idle_ms=1000", "--consumer=routing-b"});
+  routing_ =
+      StartService(ROUTING_BINARY, "routing-b", {"--claim_idle_ms=1000", "--consumer=routing-b"});
   ASSERT_NE(routing_, nullptr);
   submitter.join();
   for (const std::string& id : ids) WaitUntilRouted(id, absl::Seconds(30));
@@ -549,8 +563,7 @@ TEST(IntakeWithoutRedis, SubmitIsUnavailableAndNeverOk) {
                         absl::StrCat(::testing::TempDir(), "/intake-no-redis.log"));
   // Health reports NOT_SERVING without Redis, so wait only for the port.
   ASSERT_TRUE(intake.Start(absl::Seconds(10), /*require_serving=*/false).ok());
-  auto stub = referrals::v1::IntakeService::NewStub(
-      testing::TestChannel(intake.address()));
+  auto stub = referrals::v1::IntakeService::NewStub(testing::TestChannel(intake.address()));
   grpc::ClientContext context;
   context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
   referrals::v1::SubmitReferralRequest request;
