@@ -1,8 +1,8 @@
 #include "common/crypto/data_keyring.h"
 
 #include <fstream>
-#include <sodium.h>
 #include <iterator>
+#include <sodium.h>
 #include <utility>
 
 #include "absl/strings/ascii.h"
@@ -89,8 +89,8 @@ absl::StatusOr<std::unique_ptr<DataKeyring>> DataKeyring::Parse(std::string text
     bool duplicate = false;
     for (const Line& seen : lines) duplicate |= seen.id == fields[0];
     if (duplicate) {
-      error = absl::InvalidArgumentError(
-          absl::StrCat(where, ": key id ", fields[0], " is used twice"));
+      error =
+          absl::InvalidArgumentError(absl::StrCat(where, ": key id ", fields[0], " is used twice"));
       break;
     }
     lines.push_back({std::string(fields[0]), fields[1]});
@@ -153,11 +153,11 @@ absl::StatusOr<std::string> DataKeyring::Open(const Sealed& sealed,
   if (crypto_aead_xchacha20poly1305_ietf_decrypt(
           reinterpret_cast<unsigned char*>(plaintext.data()), &length, nullptr,
           reinterpret_cast<const unsigned char*>(sealed.ciphertext.data()),
-          sealed.ciphertext.size(),
-          reinterpret_cast<const unsigned char*>(associated_data.data()), associated_data.size(),
-          reinterpret_cast<const unsigned char*>(sealed.nonce.data()), KeyAt(index)) != 0) {
-    return absl::DataLossError(absl::StrCat("sealed value (key id ", sealed.key_id,
-                                            ") fails authentication"));
+          sealed.ciphertext.size(), reinterpret_cast<const unsigned char*>(associated_data.data()),
+          associated_data.size(), reinterpret_cast<const unsigned char*>(sealed.nonce.data()),
+          KeyAt(index)) != 0) {
+    return absl::DataLossError(
+        absl::StrCat("sealed value (key id ", sealed.key_id, ") fails authentication"));
   }
   plaintext.resize(length);
   return plaintext;

@@ -70,8 +70,7 @@ class DataKeyring {
   // Encrypts and authenticates `plaintext` with the primary key and a fresh
   // random nonce; `associated_data` is authenticated, not stored (pass it
   // again to Open). Errors: FAILED_PRECONDITION when disabled.
-  absl::StatusOr<Sealed> Seal(absl::string_view plaintext,
-                              absl::string_view associated_data) const;
+  absl::StatusOr<Sealed> Seal(absl::string_view plaintext, absl::string_view associated_data) const;
 
   // Decrypts a sealed value. Errors: NOT_FOUND for a key id not in the
   // keyring; DATA_LOSS when the nonce has the wrong size or the ciphertext

@@ -48,8 +48,8 @@ absl::StatusOr<referrals::v1::Referral> OpenReferral(
   const bool parsed = referral.ParseFromString(*plaintext);
   sodium_memzero(plaintext->data(), plaintext->size());
   if (!parsed) {
-    return absl::DataLossError(absl::StrCat("referral ", referral_id, " (key id ",
-                                            sealed.key_id(), "): opened data is not a referral"));
+    return absl::DataLossError(absl::StrCat("referral ", referral_id, " (key id ", sealed.key_id(),
+                                            "): opened data is not a referral"));
   }
   return referral;
 }

@@ -27,9 +27,9 @@ referrals::v1::EncryptedReferral SealReferral(const DataKeyring& keyring,
 // name the referral id and key id, never content): NOT_FOUND for a key id the
 // keyring lacks; DATA_LOSS when authentication fails (tampered, or sealed for
 // another referral) or the plaintext is not a Referral.
-absl::StatusOr<referrals::v1::Referral> OpenReferral(const DataKeyring& keyring,
-                                                     absl::string_view referral_id,
-                                                     const referrals::v1::EncryptedReferral& sealed);
+absl::StatusOr<referrals::v1::Referral> OpenReferral(
+    const DataKeyring& keyring, absl::string_view referral_id,
+    const referrals::v1::EncryptedReferral& sealed);
 
 // The referral an event carries, for the stream stages: schema 2's
 // `sealed` opened (when `has_sealed`), else schema 1's `legacy` clear

@@ -52,6 +52,8 @@ constexpr MethodRule kTable[] = {
     {"RoutingService/RenewLease", kTeam | kAdmin},
     {"RoutingService/ReleaseLease", kTeam | kAdmin},
     {"RoutingService/ListOverdue", kTeam | kOperations | kAdmin},
+    // routing: retention (issue 8)
+    {"RoutingService/PurgePersonalData", kAdmin},
 };
 
 void LogRefused(absl::string_view method, absl::string_view caller_id, absl::string_view reason) {

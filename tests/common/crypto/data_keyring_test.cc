@@ -11,9 +11,9 @@
 namespace referrals {
 namespace {
 
+using referrals::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using referrals::testing::StatusIs;
 
 constexpr char kKeyA[] = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
 constexpr char kKeyB[] = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
@@ -21,10 +21,9 @@ constexpr char kKeyB[] = "ffeeddccbbaa99887766554433221100ffeeddccbbaa9988776655
 std::string Line(const std::string& id, const std::string& hex) { return id + " " + hex + "\n"; }
 
 TEST(DataKeyring, ParsesKeysCommentsAndBlankLines) {
-  ASSERT_OK_AND_ASSIGN(auto keyring,
-                       DataKeyring::Parse("# data keys\n\n" + Line("k2", kKeyB) +
-                                              "  " + Line("k1", kKeyA),
-                                          "keys.txt"));
+  ASSERT_OK_AND_ASSIGN(auto keyring, DataKeyring::Parse("# data keys\n\n" + Line("k2", kKeyB) +
+                                                            "  " + Line("k1", kKeyA),
+                                                        "keys.txt"));
   EXPECT_TRUE(keyring->IsEnabled());
   EXPECT_EQ(keyring->primary_key_id(), "k2");
   EXPECT_THAT(keyring->key_ids(), ::testing::ElementsAre("k2", "k1"));

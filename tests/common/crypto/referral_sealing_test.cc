@@ -9,12 +9,11 @@
 namespace referrals {
 namespace {
 
+using referrals::testing::StatusIs;
 using ::testing::HasSubstr;
 using ::testing::Not;
-using referrals::testing::StatusIs;
 
-constexpr char kKeyLine[] =
-    "k1 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n";
+constexpr char kKeyLine[] = "k1 00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff\n";
 
 referrals::v1::Referral Sample() {
   referrals::v1::Referral referral;
@@ -42,10 +41,10 @@ TEST(ReferralSealing, SealsOpaqueAndOpensForSameReferral) {
 TEST(ReferralSealing, WrongReferralIdFailsNamingIdAndKeyOnly) {
   ASSERT_OK_AND_ASSIGN(auto keyring, DataKeyring::Parse(kKeyLine, "keys"));
   const referrals::v1::EncryptedReferral sealed = SealReferral(*keyring, "R-1", Sample());
-  EXPECT_THAT(OpenReferral(*keyring, "R-2", sealed),
-              StatusIs(absl::StatusCode::kDataLoss,
-                       ::testing::AllOf(HasSubstr("R-2"), HasSubstr("k1"),
-                                        Not(HasSubstr("Wilhelmina")))));
+  EXPECT_THAT(
+      OpenReferral(*keyring, "R-2", sealed),
+      StatusIs(absl::StatusCode::kDataLoss,
+               ::testing::AllOf(HasSubstr("R-2"), HasSubstr("k1"), Not(HasSubstr("Wilhelmina")))));
 }
 
 TEST(ReferralSealing, UnknownKeyIdIsNotFound) {
