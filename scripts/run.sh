@@ -30,6 +30,11 @@
 #                             tokens); the services run with --tokens_file and
 #                             referralctl uses token-ops (REFERRALS_TOKEN_FILE)
 #                             and token-portal to submit
+#   DATA_KEYS=0               run without a data key: personal data stored in
+#                             clear (loopback only). By default a throwaway
+#                             data key is made into the run directory
+#                             (data-keys, readable only by this user) and the
+#                             three services seal referrals with it
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/lib.sh
@@ -122,6 +127,17 @@ if [ "${AUTH:-0}" = 1 ]; then
   submit_token=(--token_file="$run_dir/token-portal")
   export REFERRALS_TOKEN_FILE="$run_dir/token-ops"
   echo "run.sh: AUTH=1: bearer tokens in $run_dir/token-* (hashes in $run_dir/tokens)"
+fi
+
+# Personal data at rest (SECURITY.md): a throwaway data key, made by
+# referralctl, unless DATA_KEYS=0.
+if [ "${DATA_KEYS:-1}" = 1 ]; then
+  (
+    umask 077
+    build/tools/referralctl/referralctl key new --id "run-$(date +%Y%m%d)" >"$run_dir/data-keys"
+  )
+  auth_args+=(--data_key_file="$run_dir/data-keys")
+  echo "run.sh: personal data sealed at rest with the throwaway key in $run_dir/data-keys"
 fi
 
 if [ -n "${REFERRALS_POSTCODE_DATA:-}" ]; then

@@ -64,7 +64,17 @@ inline constexpr char kTriageGroup[] = "triage";
 inline constexpr char kRoutingGroup[] = "routing";
 
 // Fields of the referral hash.
+// The referral in clear: records written before issue 8 only (read, never
+// written now).
 inline constexpr char kFieldReferral[] = "referral";
+// The referral as a serialized EncryptedReferral (common/crypto/
+// referral_sealing.h); removed with the other personal fields by retention.
+inline constexpr char kFieldSealedReferral[] = "sealed_referral";
+// When retention removed the personal fields (ms since the epoch).
+inline constexpr char kFieldPurgedMs[] = "purged_ms";
+// When the referral reached a final status (completed, rejected, cancelled;
+// ms since the epoch): what retention counts from.
+inline constexpr char kFieldClosedMs[] = "closed_ms";
 inline constexpr char kFieldStatus[] = "status";
 inline constexpr char kFieldReceivedMicros[] = "received_us";
 inline constexpr char kFieldCorrelationId[] = "correlation_id";
@@ -82,7 +92,8 @@ inline constexpr char kFieldAcceptedMs[] = "accepted_ms";
 inline constexpr char kFieldRejectReason[] = "reject_reason";
 
 // Current event schema version; consumers dead-letter anything newer.
-inline constexpr int kEventSchemaVersion = 1;
+// 2 (issue 8): events carry the referral sealed (events.proto).
+inline constexpr int kEventSchemaVersion = 2;
 
 }  // namespace referrals
 

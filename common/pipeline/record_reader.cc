@@ -1,12 +1,14 @@
 #include "common/pipeline/record_reader.h"
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/crypto/referral_sealing.h"
 #include "common/pipeline/events.h"
 
 namespace referrals {
@@ -21,7 +23,8 @@ int64_t ToInt64(const std::string& text) {
 
 absl::StatusOr<referrals::v1::ReferralRecord> ReadReferralRecord(RedisConnection& connection,
                                                                  const Keys& keys,
-                                                                 absl::string_view referral_id) {
+                                                                 absl::string_view referral_id,
+                                                                 const DataKeyring* keyring) {
   absl::StatusOr<std::vector<RedisReply>> replies = connection.Pipeline({
       {"HGETALL", keys.Referral(referral_id)},
       {"LRANGE", keys.History(referral_id), "0", "-1"},
@@ -37,12 +40,20 @@ absl::StatusOr<referrals::v1::ReferralRecord> ReadReferralRecord(RedisConnection
   record.set_referral_id(std::string(referral_id));
   bool parsed = true;
   std::string lease_holder;
+  std::optional<referrals::v1::EncryptedReferral> sealed;
   int64_t lease_until_ms = 0;
   for (size_t i = 0; i + 1 < fields.elements.size(); i += 2) {
     const std::string& name = fields.elements[i].str;
     const std::string& value = fields.elements[i + 1].str;
     if (name == kFieldReferral) {
       parsed &= record.mutable_referral()->ParseFromString(value);
+    } else if (name == kFieldSealedReferral) {
+      sealed.emplace();
+      parsed &= sealed->ParseFromString(value);
+      record.set_data_key_id(sealed->key_id());
+    } else if (name == kFieldPurgedMs) {
+      *record.mutable_personal_data_purged_time() =
+          ToTimestamp(absl::FromUnixMillis(ToInt64(value)));
     } else if (name == kFieldStatus) {
       const int64_t status = ToInt64(value);
       if (referrals::v1::ReferralStatus_IsValid(static_cast<int>(status))) {
@@ -92,6 +103,11 @@ absl::StatusOr<referrals::v1::ReferralRecord> ReadReferralRecord(RedisConnection
     }
   }
   if (!parsed) return absl::DataLossError(absl::StrCat("referral ", referral_id, " is corrupt"));
+  if (sealed.has_value() && keyring != nullptr) {
+    absl::StatusOr<referrals::v1::Referral> opened = OpenReferral(*keyring, referral_id, *sealed);
+    if (!opened.ok()) return opened.status();
+    *record.mutable_referral() = *std::move(opened);
+  }
   return record;
 }
 

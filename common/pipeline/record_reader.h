@@ -6,6 +6,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/crypto/data_keyring.h"
 #include "common/pipeline/keys.h"
 #include "common/redis/redis_connection.h"
 #include "referrals/v1/record.pb.h"
@@ -13,14 +14,21 @@
 namespace referrals {
 
 // One round trip (HGETALL + LRANGE pipelined). Fills every field the hash
-// holds: referral, status, receipt time, correlation id, triage, decision,
-// history, and the lifecycle's etag, queue, respond-by, lease, overdue,
-// acceptance and reject reason. `allowed_actions` is left to the caller.
+// holds: status, receipt time, correlation id, triage, decision, history,
+// the lifecycle's etag, queue, respond-by, lease, overdue, acceptance and
+// reject reason, the data key id and the purge time. `allowed_actions` is
+// left to the caller.
+//
+// The referral: with `keyring`, the sealed referral is opened into
+// `referral` (in memory only); without (nullptr) it is left empty, for
+// callers that need only the routing facts. A record written before issue 8
+// holds it in clear, and that is always read.
 // Errors: NOT_FOUND (no record), DATA_LOSS (a field does not parse),
+// OpenReferral's errors (NOT_FOUND for an unknown key id, DATA_LOSS),
 // RedisConnection's errors.
-absl::StatusOr<referrals::v1::ReferralRecord> ReadReferralRecord(RedisConnection& connection,
-                                                                 const Keys& keys,
-                                                                 absl::string_view referral_id);
+absl::StatusOr<referrals::v1::ReferralRecord> ReadReferralRecord(
+    RedisConnection& connection, const Keys& keys, absl::string_view referral_id,
+    const DataKeyring* keyring = nullptr);
 
 }  // namespace referrals
 

@@ -6,6 +6,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
+#include "common/crypto/data_key_flags.h"
 #include "common/pipeline/keys.h"
 #include "common/service/auth/auth_flags.h"
 #include "common/service/auth/rate_limiter.h"
@@ -57,7 +58,15 @@ int main(int argc, char** argv) {
     return 2;
   }
 
-  ReferralStore store{Keys(absl::GetFlag(FLAGS_redis_prefix))};
+  // Issue 8: personal data sealed at rest (in clear only on loopback).
+  absl::StatusOr<std::shared_ptr<const DataKeyring>> keyring =
+      DataKeyringFromFlags({absl::GetFlag(FLAGS_listen), absl::GetFlag(FLAGS_http_listen),
+                            absl::GetFlag(FLAGS_health_listen)});
+  if (!keyring.ok()) {
+    Log(LogLevel::kError, "data_key_failed", {{"error", std::string(keyring.status().message())}});
+    return 2;
+  }
+  ReferralStore store{Keys(absl::GetFlag(FLAGS_redis_prefix)), *keyring};
   RedisWorkerPool pool(*redis, absl::GetFlag(FLAGS_redis_workers));
   MetricsRegistry metrics_registry;
   absl::StatusOr<IntakeMetrics> metrics = IntakeMetrics::Create(metrics_registry);

@@ -6,6 +6,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "common/crypto/referral_sealing.h"
 #include "common/pipeline/events.h"
 #include "common/pipeline/record_reader.h"
 #include "common/redis/redis_script.h"
@@ -20,7 +21,7 @@ using referrals::v1::ReferralRecord;
 
 // KEYS[1] request-id hash, KEYS[2] record hash, KEYS[3] history list,
 // KEYS[4] submitted stream.
-// ARGV[1] referral id, ARGV[2] fingerprint, ARGV[3] referral, ARGV[4]
+// ARGV[1] referral id, ARGV[2] fingerprint, ARGV[3] sealed referral, ARGV[4]
 // received micros, ARGV[5] correlation id, ARGV[6] status, ARGV[7] history
 // entry, ARGV[8] submitted event, ARGV[9] request id, ARGV[10] client id.
 // Returns {1, id, fingerprint} when stored, {0, id, fingerprint} for a
@@ -31,7 +32,7 @@ if existing[1] then
   return {0, existing[1], existing[2]}
 end
 redis.call('HSET', KEYS[1], 'referral_id', ARGV[1], 'fingerprint', ARGV[2])
-redis.call('HSET', KEYS[2], 'referral', ARGV[3], 'received_us', ARGV[4],
+redis.call('HSET', KEYS[2], 'sealed_referral', ARGV[3], 'received_us', ARGV[4],
            'correlation_id', ARGV[5], 'status', ARGV[6], 'request_id', ARGV[9],
            'client_id', ARGV[10])
 redis.call('RPUSH', KEYS[3], ARGV[7])
@@ -56,6 +57,11 @@ std::string DeterministicBytes(const google::protobuf::MessageLite& message) {
 
 }  // namespace
 
+ReferralStore::ReferralStore(Keys keys, std::shared_ptr<const DataKeyring> keyring)
+    : keys_(std::move(keys)),
+      keyring_(keyring != nullptr ? std::move(keyring)
+                                  : std::shared_ptr<const DataKeyring>(DataKeyring::Disabled())) {}
+
 std::string ReferralFingerprint(const referrals::v1::Referral& referral) {
   uint64_t hash = 14695981039346656037ull;
   for (unsigned char c : DeterministicBytes(referral)) {
@@ -67,8 +73,12 @@ std::string ReferralFingerprint(const referrals::v1::Referral& referral) {
 
 absl::StatusOr<SubmitOutcome> ReferralStore::Submit(RedisConnection& connection,
                                                     const NewReferral& in) const {
+  // The fingerprint is a 64-bit hash of the content, kept beside the request
+  // id to tell a retry from a reuse; it reveals nothing readable.
   const std::string fingerprint = ReferralFingerprint(in.referral);
-  const std::string referral_bytes = DeterministicBytes(in.referral);
+  const referrals::v1::EncryptedReferral sealed =
+      SealReferral(*keyring_, in.referral_id, in.referral);
+  const std::string referral_bytes = sealed.SerializeAsString();
   const std::string received_us = absl::StrCat(absl::ToUnixMicros(in.received_time));
   const std::string status = absl::StrCat(referrals::v1::REFERRAL_STATUS_RECEIVED);
 
@@ -83,7 +93,7 @@ absl::StatusOr<SubmitOutcome> ReferralStore::Submit(RedisConnection& connection,
 
   referrals::v1::ReferralSubmitted event;
   *event.mutable_meta() = NewEventMeta(in.referral_id, in.correlation_id, in.received_time);
-  *event.mutable_referral() = in.referral;
+  *event.mutable_sealed_referral() = sealed;
   *event.mutable_received_time() = ToTimestamp(in.received_time);
 
   const std::string idempotency_key = keys_.Idempotency(in.client_id, in.referral.request_id());
@@ -138,7 +148,7 @@ absl::StatusOr<SubmitOutcome> ReferralStore::Submit(RedisConnection& connection,
 
 absl::StatusOr<ReferralRecord> ReferralStore::Get(RedisConnection& connection,
                                                   absl::string_view referral_id) const {
-  return ReadReferralRecord(connection, keys_, referral_id);
+  return ReadReferralRecord(connection, keys_, referral_id, keyring_.get());
 }
 
 }  // namespace referrals

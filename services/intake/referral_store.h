@@ -4,11 +4,13 @@
 #ifndef SERVICES_INTAKE_REFERRAL_STORE_H_
 #define SERVICES_INTAKE_REFERRAL_STORE_H_
 
+#include <memory>
 #include <string>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/crypto/data_keyring.h"
 #include "common/pipeline/keys.h"
 #include "common/redis/redis_connection.h"
 #include "referrals/v1/record.pb.h"
@@ -36,10 +38,14 @@ struct SubmitOutcome {
 
 class ReferralStore {
  public:
-  explicit ReferralStore(Keys keys) : keys_(std::move(keys)) {}
+  // `keyring` seals the referral in the record and the event (issue 8);
+  // nullptr: a disabled keyring (stored in clear, key id empty).
+  explicit ReferralStore(Keys keys, std::shared_ptr<const DataKeyring> keyring = nullptr);
 
   // Stores the referral record, its first history entry, the request id's
-  // claim and the `submitted` event, all or nothing (one Lua script). If the
+  // claim and the `submitted` event, all or nothing (one Lua script). The
+  // referral is sealed (referral_sealing.h) in both the record's
+  // "sealed_referral" field and the event: never stored in clear. If the
   // request id was already used by the same client with the same content,
   // stores nothing and returns the original referral (duplicate = true).
   // Request ids of different clients are independent.
@@ -50,8 +56,11 @@ class ReferralStore {
   absl::StatusOr<SubmitOutcome> Submit(RedisConnection& connection,
                                        const NewReferral& referral) const;
 
-  // Reads a referral with its status, triage, decision and history.
-  // Errors: NOT_FOUND; Redis errors; DATA_LOSS if the record is corrupt.
+  // Reads a referral with its status, triage, decision and history, the
+  // referral opened (empty once retention purged it).
+  // Errors: NOT_FOUND; Redis errors; DATA_LOSS if the record is corrupt or
+  // fails authentication; NOT_FOUND also for a key id the keyring lacks
+  // (the message names the key id).
   absl::StatusOr<referrals::v1::ReferralRecord> Get(RedisConnection& connection,
                                                     absl::string_view referral_id) const;
 
@@ -59,6 +68,7 @@ class ReferralStore {
 
  private:
   Keys keys_;
+  std::shared_ptr<const DataKeyring> keyring_;
 };
 
 // A stable fingerprint of a referral's content (FNV-1a 64 over its

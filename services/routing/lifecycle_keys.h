@@ -27,6 +27,9 @@ inline std::string DeadlinesKey(const Keys& keys) {
 // Sorted set: referrals flagged overdue and still awaiting action (score:
 // their respond-by time in Unix ms).
 inline std::string OverdueKey(const Keys& keys) { return absl::StrCat(keys.prefix(), "overdue"); }
+// Sorted set: closed referrals (final status) not yet purged, scored by when
+// they closed (ms); retention_sweeper.h reads it.
+inline std::string ClosedKey(const Keys& keys) { return absl::StrCat(keys.prefix(), "closed"); }
 // Stream of LifecycleEvent, one per transition.
 inline std::string LifecycleStream(const Keys& keys) {
   return absl::StrCat(keys.prefix(), "stream:lifecycle");

@@ -20,7 +20,8 @@ using referrals::v1::ReferralRecord;
 
 // KEYS[1] record, KEYS[2] history, KEYS[3] lifecycle stream, KEYS[4] the
 // worklist it is on, KEYS[5] the worklist it goes to (redirect; else the
-// same), KEYS[6] deadlines, KEYS[7] overdue.
+// same), KEYS[6] deadlines, KEYS[7] overdue, KEYS[8] the closed index
+// (retention: a final status adds the referral with its closed_ms).
 // ARGV[1] referral id, ARGV[2] etag ("0": no check), ARGV[3] the queue the
 // caller read, ARGV[4] allowed statuses as ",3,4,", ARGV[5] new status,
 // ARGV[6] "1": refuse while another claimer holds a live lease, ARGV[7]
@@ -47,6 +48,7 @@ end
 redis.call('HSET', KEYS[1], 'status', ARGV[5])
 for i = 14, #ARGV, 2 do
   redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+  if ARGV[i] == 'closed_ms' then redis.call('ZADD', KEYS[8], ARGV[i + 1], ARGV[1]) end
 end
 local mode = ARGV[11]
 if mode == 'leave' then
@@ -91,12 +93,27 @@ absl::Status Refusal(int status, referrals::v1::LifecycleAction action) {
 
 }  // namespace
 
-LifecycleStore::LifecycleStore(Keys keys, std::shared_ptr<const RulesConfig> config)
-    : keys_(std::move(keys)), config_(std::move(config)) {}
+LifecycleStore::LifecycleStore(Keys keys, std::shared_ptr<const RulesConfig> config,
+                               std::shared_ptr<const DataKeyring> keyring)
+    : keys_(std::move(keys)),
+      config_(std::move(config)),
+      keyring_(keyring != nullptr ? std::move(keyring)
+                                  : std::shared_ptr<const DataKeyring>(DataKeyring::Disabled())) {}
 
 absl::StatusOr<ReferralRecord> LifecycleStore::Get(RedisConnection& connection,
                                                    absl::string_view referral_id) const {
   absl::StatusOr<ReferralRecord> record = ReadReferralRecord(connection, keys_, referral_id);
+  if (!record.ok()) return record.status();
+  for (referrals::v1::LifecycleAction action : AllowedActions(record->status())) {
+    record->add_allowed_actions(action);
+  }
+  return record;
+}
+
+absl::StatusOr<ReferralRecord> LifecycleStore::GetOpened(RedisConnection& connection,
+                                                         absl::string_view referral_id) const {
+  absl::StatusOr<ReferralRecord> record =
+      ReadReferralRecord(connection, keys_, referral_id, keyring_.get());
   if (!record.ok()) return record.status();
   for (referrals::v1::LifecycleAction action : AllowedActions(record->status())) {
     record->add_allowed_actions(action);
@@ -157,6 +174,7 @@ absl::StatusOr<TransitionResult> LifecycleStore::Transition(RedisConnection& con
   const std::string lifecycle_stream = LifecycleStream(keys_);
   const std::string deadlines = DeadlinesKey(keys_);
   const std::string overdue = OverdueKey(keys_);
+  const std::string closed = ClosedKey(keys_);
   const std::string allowed = AllowedStatuses(request.action);
   const std::string etag = absl::StrCat(request.etag);
   const std::string now_ms = absl::StrCat(absl::ToUnixMillis(now));
@@ -246,10 +264,13 @@ absl::StatusOr<TransitionResult> LifecycleStore::Transition(RedisConnection& con
     } else if (request.action == referrals::v1::LIFECYCLE_ACTION_REJECT) {
       args.insert(args.end(), {kFieldRejectReason, reason});
     }
-    absl::StatusOr<RedisReply> reply = TransitionScript().Run(
-        connection,
-        {record_key, history_key, lifecycle_stream, from_worklist, to_worklist, deadlines, overdue},
-        args);
+    // Final: retention counts from now (retention_sweeper.h).
+    if (IsFinal(*next)) args.insert(args.end(), {kFieldClosedMs, now_ms});
+    absl::StatusOr<RedisReply> reply =
+        TransitionScript().Run(connection,
+                               {record_key, history_key, lifecycle_stream, from_worklist,
+                                to_worklist, deadlines, overdue, closed},
+                               args);
     if (!reply.ok()) return reply.status();
     if (!reply->is_array() || reply->elements.size() != 3) {
       return absl::InternalError("lifecycle script returned an unexpected reply");

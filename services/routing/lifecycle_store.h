@@ -23,6 +23,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "common/crypto/data_keyring.h"
 #include "common/domain/rules_config.h"
 #include "common/pipeline/keys.h"
 #include "common/redis/redis_connection.h"
@@ -51,13 +52,24 @@ struct TransitionResult {
 class LifecycleStore {
  public:
   // `config` is the rules in force: the queues a redirect may go to.
-  LifecycleStore(Keys keys, std::shared_ptr<const RulesConfig> config);
+  // `keyring` opens the sealed referral for GetOpened; nullptr: a disabled
+  // keyring.
+  LifecycleStore(Keys keys, std::shared_ptr<const RulesConfig> config,
+                 std::shared_ptr<const DataKeyring> keyring = nullptr);
 
   // The record with history and the lifecycle fields (etag, queue, lease,
-  // overdue_time, respond_by, accepted_*, reject_reason, allowed_actions).
-  // Errors: NOT_FOUND; DATA_LOSS (unparsable record); Redis errors.
+  // overdue_time, respond_by, accepted_*, reject_reason, allowed_actions),
+  // without the sealed referral opened (only one stored in clear before
+  // issue 8 is filled in). Errors: NOT_FOUND; DATA_LOSS (unparsable record);
+  // Redis errors.
   absl::StatusOr<referrals::v1::ReferralRecord> Get(RedisConnection& connection,
                                                     absl::string_view referral_id) const;
+
+  // Get with the referral opened (in memory; empty once purged). Errors:
+  // Get's, and NOT_FOUND / DATA_LOSS when the referral cannot be opened (the
+  // message names the referral id and key id).
+  absl::StatusOr<referrals::v1::ReferralRecord> GetOpened(RedisConnection& connection,
+                                                          absl::string_view referral_id) const;
 
   // The referral a request id created, in the scope of the calling system
   // `client_id` (see Keys::Idempotency).
@@ -92,6 +104,7 @@ class LifecycleStore {
  private:
   Keys keys_;
   std::shared_ptr<const RulesConfig> config_;
+  std::shared_ptr<const DataKeyring> keyring_;
 };
 
 }  // namespace referrals

@@ -13,6 +13,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/crypto/data_key_flags.h"
 #include "common/pipeline/consumer_metrics.h"
 #include "common/pipeline/dead_letter_store.h"
 #include "common/pipeline/keys.h"
@@ -31,6 +32,7 @@
 #include "services/routing/overdue_sweeper.h"
 #include "services/routing/postcode_directory.h"
 #include "services/routing/queue_store.h"
+#include "services/routing/retention_sweeper.h"
 #include "services/routing/routing_data.h"
 #include "services/routing/routing_engine.h"
 #include "services/routing/routing_http.h"
@@ -62,6 +64,11 @@ ABSL_FLAG(int64_t, consumer_expiry_seconds, 3600,
 ABSL_FLAG(int64_t, trim_retention_seconds, 86400,
           "trim input entries older than this that every group has finished with; 0: never");
 ABSL_FLAG(int, redis_workers, 2, "threads (each with a Redis connection) serving queue reads");
+ABSL_FLAG(int, retention_days, 0,
+          "remove the personal data of referrals closed (completed, rejected, cancelled) this "
+          "many days ago; 0: keep it (the PurgePersonalData RPC still works)");
+ABSL_FLAG(int64_t, retention_sweep_ms, 3600000,
+          "how often the retention sweeper looks for closed referrals past --retention_days");
 ABSL_FLAG(int64_t, overdue_sweep_ms, 30000,
           "how often to look for referrals awaiting acceptance past their respond-by time "
           "(flagged overdue and escalated once each); 0: never");
@@ -177,11 +184,20 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // Issue 8: the referral is sealed at rest; routing opens it in memory.
+  absl::StatusOr<std::shared_ptr<const DataKeyring>> keyring =
+      DataKeyringFromFlags({absl::GetFlag(FLAGS_listen), absl::GetFlag(FLAGS_http_listen),
+                            absl::GetFlag(FLAGS_health_listen)});
+  if (!keyring.ok()) {
+    Log(LogLevel::kError, "data_key_failed", {{"error", std::string(keyring.status().message())}});
+    return 2;
+  }
+
   std::vector<std::unique_ptr<RoutingWorker>> workers;
   std::vector<std::unique_ptr<StreamConsumer>> consumers;
   for (int i = 0; i < std::max(1, absl::GetFlag(FLAGS_consumers)); ++i) {
     const std::string name = i == 0 ? consumer : absl::StrCat(consumer, "-", i);
-    workers.push_back(std::make_unique<RoutingWorker>(keys, engine, name));
+    workers.push_back(std::make_unique<RoutingWorker>(keys, engine, name, absl::Now, *keyring));
     workers.back()->set_observer(
         [&metrics](const referrals::v1::ReferralRouted& routed) { metrics->Observe(routed); });
     StreamConsumerOptions options = consumer_options;
@@ -202,7 +218,7 @@ int main(int argc, char** argv) {
   QueueStore queues(keys, config);
   DeadLetterStore dead_letters(keys);
   RedisWorkerPool pool(*redis, absl::GetFlag(FLAGS_redis_workers));
-  LifecycleStore lifecycle(keys, config);
+  LifecycleStore lifecycle(keys, config, *keyring);
   WorklistStore worklists(keys);
   // Issue 8: bearer tokens (open only on loopback).
   absl::StatusOr<std::unique_ptr<Authorizer>> authorizer =
@@ -211,8 +227,18 @@ int main(int argc, char** argv) {
     Log(LogLevel::kError, "auth_failed", {{"error", std::string(authorizer.status().message())}});
     return 2;
   }
+  // Issue 8: retention of personal data after closing.
+  const int retention_days = absl::GetFlag(FLAGS_retention_days);
+  const int64_t retention_sweep_ms = absl::GetFlag(FLAGS_retention_sweep_ms);
+  if (retention_days < 0 || retention_sweep_ms <= 0) {
+    Log(LogLevel::kError, "bad_flags",
+        {{"error", "retention_days must not be negative and retention_sweep_ms must be > 0"}});
+    return 2;
+  }
+  RetentionSweeper retention(keys, absl::Hours(24) * retention_days);
   RoutingServiceImpl service(triage, engine, &queues, &dead_letters, &pool, *redis,
-                             LifecycleStores{&lifecycle, &worklists}, authorizer->get());
+                             LifecycleStores{&lifecycle, &worklists, &retention},
+                             authorizer->get());
   const int64_t sweep_ms = absl::GetFlag(FLAGS_overdue_sweep_ms);
   if (sweep_ms < 0) {
     Log(LogLevel::kError, "bad_flags", {{"error", "overdue_sweep_ms must not be negative"}});
@@ -274,6 +300,10 @@ int main(int argc, char** argv) {
   }
   for (auto& c : consumers) c->Start();
   if (sweep_ms > 0) sweeper.Start(*redis, absl::Milliseconds(sweep_ms));
+  if (retention_days > 0) {
+    retention.Start(*redis, absl::Milliseconds(retention_sweep_ms));
+    Log(LogLevel::kInfo, "retention_enabled", {{"days", absl::StrCat(retention_days)}});
+  }
   Log(LogLevel::kInfo, "started",
       {{"port", absl::StrCat(started->port)},
        {"http_port", absl::StrCat(http_server != nullptr ? http_server->port() : 0)},
@@ -288,6 +318,7 @@ int main(int argc, char** argv) {
   Log(LogLevel::kInfo, "stopping", {{"signal", absl::StrCat(signal_number)}});
   for (auto& c : consumers) c->Stop();
   sweeper.Stop();
+  retention.Stop();
   service.StopWatches();
   started->server->Shutdown(std::chrono::system_clock::now() +
                             std::chrono::seconds(absl::GetFlag(FLAGS_shutdown_grace_seconds)));

@@ -105,4 +105,10 @@ std::string StatusName(ReferralStatus status) {
   return WithoutPrefix(referrals::v1::ReferralStatus_Name(status), "REFERRAL_STATUS_");
 }
 
+bool IsFinal(referrals::v1::ReferralStatus status) {
+  return status == referrals::v1::REFERRAL_STATUS_REJECTED ||
+         status == referrals::v1::REFERRAL_STATUS_COMPLETED ||
+         status == referrals::v1::REFERRAL_STATUS_CANCELLED;
+}
+
 }  // namespace referrals

@@ -41,6 +41,10 @@ std::vector<referrals::v1::ReferralStatus> StatusesAllowing(referrals::v1::Lifec
 // team's action (ROUTED, MANUAL_TRIAGE).
 bool IsAwaitingAction(referrals::v1::ReferralStatus status);
 
+// True for the final statuses: REJECTED, COMPLETED, CANCELLED (closed; what
+// retention purges after its period).
+bool IsFinal(referrals::v1::ReferralStatus status);
+
 // "accept", "redirect", ... ; "unspecified".
 std::string ActionName(referrals::v1::LifecycleAction action);
 

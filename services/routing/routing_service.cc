@@ -470,7 +470,7 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetReferral(
   pool_->Submit([this, reactor, response, caller = *caller,
                  id = request->referral_id()](absl::StatusOr<RedisConnection*> connection) {
     absl::StatusOr<referrals::v1::ReferralRecord> record =
-        connection.ok() ? lifecycle_.lifecycle->Get(**connection, id)
+        connection.ok() ? lifecycle_.lifecycle->GetOpened(**connection, id)
                         : absl::StatusOr<referrals::v1::ReferralRecord>(connection.status());
     if (!record.ok()) {
       reactor->Finish(LifecycleEdgeStatus(record.status(), "referral store"));
@@ -527,8 +527,10 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::GetReferralOutcome(
       }
       referral_id = *found;
     }
+    // Opened (in memory only) for the submitter check's request id; the
+    // outcome itself carries no personal data.
     absl::StatusOr<referrals::v1::ReferralRecord> record =
-        lifecycle_.lifecycle->Get(**connection, referral_id);
+        lifecycle_.lifecycle->GetOpened(**connection, referral_id);
     if (!record.ok()) {
       reactor->Finish(LifecycleEdgeStatus(record.status(), "referral store"));
       return;
@@ -914,6 +916,63 @@ grpc::ServerUnaryReactor* RoutingServiceImpl::ListOverdue(
       response->add_queues(queue);
       *response->add_items() = std::move(item);
     }
+    reactor->Finish(grpc::Status::OK);
+  });
+  return reactor;
+}
+
+grpc::ServerUnaryReactor* RoutingServiceImpl::PurgePersonalData(
+    grpc::CallbackServerContext* context, const referrals::v1::PurgePersonalDataRequest* request,
+    referrals::v1::PurgePersonalDataResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const std::optional<Caller> caller =
+      Authorize(context, "RoutingService/PurgePersonalData", reactor);
+  if (!caller.has_value()) return reactor;
+  if (lifecycle_.retention == nullptr) {
+    reactor->Finish(Unimplemented());
+    return reactor;
+  }
+  const bool one = !request->referral_id().empty();
+  if (one == (request->closed_days_ago() > 0) || request->closed_days_ago() < 0) {
+    reactor->Finish(InvalidArgumentStatus(
+        {{"referral_id", "give either referral_id or closed_days_ago (> 0), not both"}}));
+    return reactor;
+  }
+  pool_->Submit([this, reactor, response, one, id = request->referral_id(),
+                 days = request->closed_days_ago(),
+                 caller_id = caller->id](absl::StatusOr<RedisConnection*> connection) {
+    if (!connection.ok()) {
+      reactor->Finish(LifecycleEdgeStatus(connection.status(), "referral store"));
+      return;
+    }
+    const absl::Time now = absl::Now();
+    if (one) {
+      absl::StatusOr<bool> purged =
+          lifecycle_.retention->PurgeReferral(**connection, id, now, absl::ZeroDuration());
+      if (!purged.ok()) {
+        reactor->Finish(LifecycleEdgeStatus(purged.status(), "referral store"));
+        return;
+      }
+      if (*purged) response->add_purged_referral_ids(id);
+      response->set_already_purged(!*purged);
+    } else {
+      // Repeated until a sweep finds nothing left (each takes at most 500).
+      for (;;) {
+        absl::StatusOr<std::vector<std::string>> purged =
+            lifecycle_.retention->SweepOnce(**connection, now, absl::Hours(24) * days);
+        if (!purged.ok()) {
+          reactor->Finish(LifecycleEdgeStatus(purged.status(), "referral store"));
+          return;
+        }
+        for (std::string& purged_id : *purged) response->add_purged_referral_ids(purged_id);
+        if (purged->empty()) break;
+      }
+    }
+    Log(LogLevel::kInfo, "purge_requested",
+        {{"caller", caller_id},
+         {"referral_id", id},
+         {"closed_days_ago", absl::StrCat(days)},
+         {"purged", absl::StrCat(response->purged_referral_ids_size())}});
     reactor->Finish(grpc::Status::OK);
   });
   return reactor;

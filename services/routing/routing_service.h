@@ -18,6 +18,7 @@
 #include "referrals/v1/routing_service.grpc.pb.h"
 #include "services/routing/lifecycle_store.h"
 #include "services/routing/queue_store.h"
+#include "services/routing/retention_sweeper.h"
 #include "services/routing/routing_engine.h"
 #include "services/routing/worklist_store.h"
 #include "services/triage/triage_rules.h"
@@ -29,6 +30,8 @@ namespace referrals {
 struct LifecycleStores {
   const LifecycleStore* lifecycle = nullptr;
   const WorklistStore* worklists = nullptr;
+  // PurgePersonalData (issue 8 retention); null: UNIMPLEMENTED.
+  const RetentionSweeper* retention = nullptr;
 };
 
 class RoutingServiceImpl final : public referrals::v1::RoutingService::CallbackService {
@@ -123,6 +126,10 @@ class RoutingServiceImpl final : public referrals::v1::RoutingService::CallbackS
   grpc::ServerUnaryReactor* ListOverdue(grpc::CallbackServerContext* context,
                                         const referrals::v1::ListOverdueRequest* request,
                                         referrals::v1::ListOverdueResponse* response) override;
+
+  grpc::ServerUnaryReactor* PurgePersonalData(
+      grpc::CallbackServerContext* context, const referrals::v1::PurgePersonalDataRequest* request,
+      referrals::v1::PurgePersonalDataResponse* response) override;
 
   static constexpr int kDefaultWorklistPageSize = 50;
   static constexpr int kMaxWorklistPageSize = 500;

@@ -4,10 +4,12 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/crypto/referral_sealing.h"
 #include "common/pipeline/events.h"
 #include "referrals/v1/events.pb.h"
 #include "referrals/v1/record.pb.h"
 #include "services/routing/lifecycle_keys.h"
+#include "services/routing/stored_decision.h"
 
 namespace referrals {
 
@@ -23,11 +25,14 @@ referrals::v1::ReferralStatus StatusForOutcome(referrals::v1::RoutingOutcome out
 }
 
 RoutingWorker::RoutingWorker(Keys keys, std::shared_ptr<const RoutingEngine> engine,
-                             std::string worker_name, std::function<absl::Time()> clock)
+                             std::string worker_name, std::function<absl::Time()> clock,
+                             std::shared_ptr<const DataKeyring> keyring)
     : keys_(std::move(keys)),
       engine_(std::move(engine)),
       worker_name_(std::move(worker_name)),
-      clock_(std::move(clock)) {}
+      clock_(std::move(clock)),
+      keyring_(keyring != nullptr ? std::move(keyring)
+                                  : std::shared_ptr<const DataKeyring>(DataKeyring::Disabled())) {}
 
 std::vector<absl::Status> RoutingWorker::HandleBatch(RedisConnection& connection,
                                                      absl::Span<const StreamEntry> entries) const {
@@ -74,16 +79,21 @@ absl::StatusOr<PreparedStage> RoutingWorker::Prepare(const StreamEntry& entry) c
                                                       triaged.meta().schema_version(),
                                                       " is newer than ", kEventSchemaVersion));
   }
+  // Opened in memory only: what is stored and queued carries routing facts.
+  absl::StatusOr<referrals::v1::Referral> referral =
+      OpenEventReferral(*keyring_, referral_id, triaged.has_sealed_referral(),
+                        triaged.sealed_referral(), triaged.referral());
+  if (!referral.ok()) return referral.status();
   const absl::Time now = clock_();
   const absl::Time received =
       triaged.has_received_time() ? FromTimestamp(triaged.received_time()) : now;
-  referrals::v1::RoutingDecision decision =
-      engine_->Decide(triaged.referral(), triaged.triage(), received, now);
+  const referrals::v1::RoutingDecision decision =
+      StoredDecision(engine_->Decide(*referral, triaged.triage(), received, now), *referral);
 
   // The queue entry carries ids and routing facts only, no personal data.
   referrals::v1::ReferralRouted routed;
   *routed.mutable_meta() = NewEventMeta(referral_id, triaged.meta().correlation_id(), now);
-  routed.set_kind(triaged.referral().kind());
+  routed.set_kind(referral->kind());
   *routed.mutable_decision() = decision;
   *routed.mutable_received_time() = triaged.received_time();
   const std::string routed_bytes = routed.SerializeAsString();

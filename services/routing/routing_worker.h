@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "common/crypto/data_keyring.h"
 #include "common/pipeline/keys.h"
 #include "common/pipeline/prepared_stage.h"
 #include "common/pipeline/stream_consumer.h"
@@ -22,12 +23,18 @@ namespace referrals {
 
 class RoutingWorker {
  public:
+  // `keyring` opens each event's sealed referral, in memory only; nullptr: a
+  // disabled keyring (only referrals stored in clear open).
   RoutingWorker(Keys keys, std::shared_ptr<const RoutingEngine> engine, std::string worker_name,
-                std::function<absl::Time()> clock = absl::Now);
+                std::function<absl::Time()> clock = absl::Now,
+                std::shared_ptr<const DataKeyring> keyring = nullptr);
 
-  // Decides the commit for one `triaged` entry; no Redis. Errors: DATA_LOSS
-  // (not a ReferralTriaged), FAILED_PRECONDITION (unknown schema version),
-  // INVALID_ARGUMENT (ids missing).
+  // Decides the commit for one `triaged` entry; no Redis. The decision it
+  // stores and queues is StoredDecision's (postcode sector only). Errors:
+  // DATA_LOSS (not a ReferralTriaged, or its sealed referral fails
+  // authentication), FAILED_PRECONDITION (unknown schema version, or a data
+  // key id the keyring lacks), INVALID_ARGUMENT (ids missing). Messages name
+  // the referral id and key id, never personal data.
   absl::StatusOr<PreparedStage> Prepare(const StreamEntry& entry) const;
 
   // A StreamConsumer::BatchHandler: prepares every entry and commits them in
@@ -53,6 +60,7 @@ class RoutingWorker {
   std::shared_ptr<const RoutingEngine> engine_;
   std::string worker_name_;
   std::function<absl::Time()> clock_;
+  std::shared_ptr<const DataKeyring> keyring_;
   Observer observer_;
 };
 

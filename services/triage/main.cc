@@ -9,6 +9,7 @@
 #include "absl/flags/flag.h"
 #include "absl/flags/parse.h"
 #include "absl/strings/str_cat.h"
+#include "common/crypto/data_key_flags.h"
 #include "common/domain/rules_config.h"
 #include "common/pipeline/consumer_metrics.h"
 #include "common/pipeline/keys.h"
@@ -102,11 +103,20 @@ int main(int argc, char** argv) {
     return 1;
   }
 
+  // Issue 8: the referral is sealed at rest; triage opens it in memory.
+  absl::StatusOr<std::shared_ptr<const DataKeyring>> keyring =
+      DataKeyringFromFlags({absl::GetFlag(FLAGS_listen), absl::GetFlag(FLAGS_http_listen),
+                            absl::GetFlag(FLAGS_health_listen)});
+  if (!keyring.ok()) {
+    Log(LogLevel::kError, "data_key_failed", {{"error", std::string(keyring.status().message())}});
+    return 2;
+  }
+
   std::vector<std::unique_ptr<TriageWorker>> workers;
   std::vector<std::unique_ptr<StreamConsumer>> consumers;
   for (int i = 0; i < std::max(1, absl::GetFlag(FLAGS_consumers)); ++i) {
     const std::string name = i == 0 ? consumer : absl::StrCat(consumer, "-", i);
-    workers.push_back(std::make_unique<TriageWorker>(keys, rules, name));
+    workers.push_back(std::make_unique<TriageWorker>(keys, rules, name, absl::Now, *keyring));
     workers.back()->set_observer(
         [&metrics](const TriageWorker::Triaged& triaged) { metrics->Observe(triaged); });
     StreamConsumerOptions options = consumer_options;

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "absl/strings/str_cat.h"
+#include "common/crypto/referral_sealing.h"
 #include "common/domain/referral_validator.h"
 #include "common/pipeline/events.h"
 #include "referrals/v1/events.pb.h"
@@ -12,11 +13,14 @@
 namespace referrals {
 
 TriageWorker::TriageWorker(Keys keys, std::shared_ptr<const TriageRules> rules,
-                           std::string worker_name, std::function<absl::Time()> clock)
+                           std::string worker_name, std::function<absl::Time()> clock,
+                           std::shared_ptr<const DataKeyring> keyring)
     : keys_(std::move(keys)),
       rules_(std::move(rules)),
       worker_name_(std::move(worker_name)),
-      clock_(std::move(clock)) {
+      clock_(std::move(clock)),
+      keyring_(keyring != nullptr ? std::move(keyring)
+                                  : std::shared_ptr<const DataKeyring>(DataKeyring::Disabled())) {
   if (!absl::LoadTimeZone("Europe/London", &london_)) london_ = absl::UTCTimeZone();
 }
 
@@ -68,10 +72,14 @@ absl::StatusOr<PreparedStage> TriageWorker::Prepare(const StreamEntry& entry) co
                                                       submitted.meta().schema_version(),
                                                       " is newer than ", kEventSchemaVersion));
   }
+  // Opened in memory only; the triaged event passes it on sealed.
+  absl::StatusOr<referrals::v1::Referral> referral =
+      OpenEventReferral(*keyring_, referral_id, submitted.has_sealed_referral(),
+                        submitted.sealed_referral(), submitted.referral());
+  if (!referral.ok()) return referral.status();
   const absl::Time now = clock_();
   // Intake validated it; checking again keeps a hand-written entry out.
-  FieldViolations violations =
-      ValidateReferral(submitted.referral(), absl::ToCivilDay(now, london_));
+  FieldViolations violations = ValidateReferral(*referral, absl::ToCivilDay(now, london_));
   if (!violations.empty()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "referral fails validation at ", violations[0].field, ": ", violations[0].description));
@@ -81,11 +89,14 @@ absl::StatusOr<PreparedStage> TriageWorker::Prepare(const StreamEntry& entry) co
   // a backlog or a replay must not change the outcome.
   const absl::Time received =
       submitted.has_received_time() ? FromTimestamp(submitted.received_time()) : now;
-  referrals::v1::TriageResult result = rules_->Classify(submitted.referral(), received);
+  referrals::v1::TriageResult result = rules_->Classify(*referral, received);
 
   referrals::v1::ReferralTriaged triaged;
   *triaged.mutable_meta() = NewEventMeta(referral_id, submitted.meta().correlation_id(), now);
-  *triaged.mutable_referral() = submitted.referral();
+  // A schema 1 event's clear referral is sealed on the way through.
+  *triaged.mutable_sealed_referral() = submitted.has_sealed_referral()
+                                           ? submitted.sealed_referral()
+                                           : SealReferral(*keyring_, referral_id, *referral);
   *triaged.mutable_received_time() = submitted.received_time();
   *triaged.mutable_triage() = result;
 

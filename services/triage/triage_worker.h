@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "common/crypto/data_keyring.h"
 #include "common/pipeline/keys.h"
 #include "common/pipeline/prepared_stage.h"
 #include "common/pipeline/stream_consumer.h"
@@ -22,12 +23,18 @@ namespace referrals {
 
 class TriageWorker {
  public:
+  // `keyring` opens the sealed referral of each event, in memory only, and
+  // the triaged event passes it on sealed as it came; nullptr: a disabled
+  // keyring (only referrals stored in clear open).
   TriageWorker(Keys keys, std::shared_ptr<const TriageRules> rules, std::string worker_name,
-               std::function<absl::Time()> clock = absl::Now);
+               std::function<absl::Time()> clock = absl::Now,
+               std::shared_ptr<const DataKeyring> keyring = nullptr);
 
   // Decides the commit for one `submitted` entry; no Redis. Errors:
-  // DATA_LOSS (not a ReferralSubmitted), FAILED_PRECONDITION (unknown schema
-  // version), INVALID_ARGUMENT (the referral fails validation).
+  // DATA_LOSS (not a ReferralSubmitted, or its sealed referral fails
+  // authentication), FAILED_PRECONDITION (unknown schema version, or a data
+  // key id the keyring lacks), INVALID_ARGUMENT (the referral fails
+  // validation). Messages never hold personal data.
   absl::StatusOr<PreparedStage> Prepare(const StreamEntry& entry) const;
 
   // A StreamConsumer::BatchHandler: prepares every entry and commits them in
@@ -58,6 +65,7 @@ class TriageWorker {
   std::shared_ptr<const TriageRules> rules_;
   std::string worker_name_;
   std::function<absl::Time()> clock_;
+  std::shared_ptr<const DataKeyring> keyring_;
   absl::TimeZone london_;
   Observer observer_;
 };

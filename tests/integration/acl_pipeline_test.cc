@@ -164,6 +164,42 @@ TEST_F(AclPipelineTest, ReferralsAreRoutedWithEachServiceUnderItsOwnUser) {
         << id << " is " << referrals::v1::ReferralStatus_Name(record.status());
   }
 
+  // The lifecycle and retention's purge (issue 8) under routing's user.
+  auto routing = referrals::v1::RoutingService::NewStub(testing::TestChannel(routing_->address()));
+  auto deadline = [](grpc::ClientContext* context) {
+    context->set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  };
+  {
+    grpc::ClientContext context;
+    deadline(&context);
+    referrals::v1::AcceptReferralRequest request;
+    request.set_referral_id(ids[0]);
+    request.set_actor("acl-worker");
+    referrals::v1::TransitionResponse response;
+    grpc::Status status = routing->AcceptReferral(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  {
+    grpc::ClientContext context;
+    deadline(&context);
+    referrals::v1::CompleteReferralRequest request;
+    request.set_referral_id(ids[0]);
+    request.set_actor("acl-worker");
+    referrals::v1::TransitionResponse response;
+    grpc::Status status = routing->CompleteReferral(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+  }
+  {
+    grpc::ClientContext context;
+    deadline(&context);
+    referrals::v1::PurgePersonalDataRequest request;
+    request.set_referral_id(ids[0]);
+    referrals::v1::PurgePersonalDataResponse response;
+    grpc::Status status = routing->PurgePersonalData(&context, request, &response);
+    ASSERT_TRUE(status.ok()) << status.error_message();
+    EXPECT_EQ(response.purged_referral_ids_size(), 1);
+  }
+
   std::unique_ptr<RedisConnection> admin = Admin();
   ASSERT_NE(admin, nullptr);
   ASSERT_OK_AND_ASSIGN(RedisReply queued,

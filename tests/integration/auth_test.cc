@@ -293,6 +293,7 @@ class AuthTest : public ::testing::Test {
         ROW(RenewLease, "TA", routing, RenewLeaseRequest, ClaimNextResponse),
         ROW(ReleaseLease, "TA", routing, ReleaseLeaseRequest, TransitionResponse),
         ROW(ListOverdue, "TOA", routing, ListOverdueRequest, ListOverdueResponse),
+        ROW(PurgePersonalData, "A", routing, PurgePersonalDataRequest, PurgePersonalDataResponse),
     };
 #undef ROW
   }
@@ -315,7 +316,7 @@ char RoleLetter(Role role) {
 TEST_F(AuthTest, EveryRpcRefusesCallsWithoutAValidToken) {
   StartAll();
   const std::vector<RpcRow> rows = Rows();
-  EXPECT_EQ(rows.size(), 21u);  // 2 intake + 1 triage + 18 routing
+  EXPECT_EQ(rows.size(), 22u);  // 2 intake + 1 triage + 19 routing
   for (const RpcRow& row : rows) {
     for (const std::string& token : {std::string(), tokens_["wrong"], std::string("not-a-token"),
                                      absl::StrCat("nobody~", std::string(64, 'a'))}) {

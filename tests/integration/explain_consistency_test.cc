@@ -7,9 +7,8 @@
 // harm elsewhere than home, risk flags) is submitted and routed, and the
 // stored triage result and decision are compared field by field with the
 // offline ones (all but the decision time).
-#include <dirent.h>
-
 #include <algorithm>
+#include <dirent.h>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -32,6 +31,7 @@
 #include "gtest/gtest.h"
 #include "referrals/v1/intake_service.grpc.pb.h"
 #include "services/routing/routing_data.h"
+#include "services/routing/stored_decision.h"
 #include "tests/support/redis_test_env.h"
 #include "tests/support/service_process.h"
 
@@ -295,8 +295,9 @@ TEST_F(ExplainConsistencyTest, OfflineDecisionEqualsTheServicesDecision) {
     const absl::Time received = FromTimestamp(record.received_time());
     const referrals::v1::TriageResult triage =
         data_.triage->Classify(cases[i].referral, received);
-    const referrals::v1::RoutingDecision decision =
-        data_.engine->Decide(cases[i].referral, triage, received, absl::Now());
+    // What the services store keeps the postcode sector only (issue 8).
+    const referrals::v1::RoutingDecision decision = StoredDecision(
+        data_.engine->Decide(cases[i].referral, triage, received, absl::Now()), cases[i].referral);
 
     std::string triage_diff;
     google::protobuf::util::MessageDifferencer triage_differencer;

@@ -40,6 +40,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/crypto/referral_sealing.h"
 #include "common/pipeline/events.h"
 #include "common/pipeline/keys.h"
 #include "common/pipeline/stream_consumer.h"
@@ -405,7 +406,12 @@ class FaultTest : public ::testing::Test {
     for (const StreamEntry& entry : submitted) {
       referrals::v1::ReferralSubmitted event;
       EXPECT_TRUE(event.ParseFromString(entry.payload)) << entry.id;
-      by_request[event.referral().request_id()].insert(entry.referral_id);
+      // The services run without a data key: the referral is "sealed" in
+      // clear (key id empty), which any keyring opens.
+      absl::StatusOr<referrals::v1::Referral> referral = OpenReferral(
+          *DataKeyring::Disabled(), entry.referral_id, event.sealed_referral());
+      EXPECT_TRUE(referral.ok()) << referral.status();
+      if (referral.ok()) by_request[referral->request_id()].insert(entry.referral_id);
     }
     EXPECT_EQ(static_cast<int64_t>(submitted.size()), outcome.accepted);
     for (int i = 0; i < load.count(); ++i) {

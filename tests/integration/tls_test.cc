@@ -61,6 +61,8 @@ class TlsTest : public ::testing::Test {
     // Authentication on (issue 8) with no callers: off loopback a service
     // needs a tokens file; health, all these tests call, stays open.
     std::ofstream(Cert("tokens")) << "# no callers\n";
+    // And a data key (issue 8: no storing in clear off loopback).
+    std::ofstream(Cert("data-keys")) << "tls-test " << std::string(64, 'a') << "\n";
   }
   static void TearDownTestSuite() {
     std::filesystem::remove_all(*certs_);
@@ -74,7 +76,8 @@ class TlsTest : public ::testing::Test {
     RedisOptions redis = testing::RedisOptionsFromEnv();
     std::vector<std::string> args = {absl::StrCat("--redis=redis://", redis.host, ":", redis.port),
                                      absl::StrCat("--redis_prefix=", testing::UniqueKeyPrefix()),
-                                     absl::StrCat("--tokens_file=", Cert("tokens"))};
+                                     absl::StrCat("--tokens_file=", Cert("tokens")),
+                                     absl::StrCat("--data_key_file=", Cert("data-keys"))};
     args.insert(args.end(), extra.begin(), extra.end());
     return std::make_unique<ServiceProcess>(INTAKE_BINARY, args,
                                             absl::StrCat(::testing::TempDir(), "/tls_intake.log"));

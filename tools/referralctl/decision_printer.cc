@@ -162,9 +162,21 @@ std::string FormatRecord(const referrals::v1::ReferralRecord& record) {
   std::string out;
   absl::StrAppend(&out, record.referral_id(), "  ",
                   Trim(referrals::v1::ReferralStatus_Name(record.status()), "REFERRAL_STATUS_"),
-                  "  ", referrals::v1::ReferralKind_Name(record.referral().kind()), "\n");
+                  "  ",
+                  referrals::v1::ReferralKind_Name(record.referral().kind() !=
+                                                           referrals::v1::REFERRAL_KIND_UNSPECIFIED
+                                                       ? record.referral().kind()
+                                                       : record.triage().kind()),
+                  "\n");
   absl::StrAppend(&out, "  Received:  ", Time(record.received_time()), "  correlation ",
                   record.correlation_id(), "\n");
+  if (record.has_personal_data_purged_time()) {
+    absl::StrAppend(&out, "  Personal data removed (retention): ",
+                    Time(record.personal_data_purged_time()), "\n");
+  } else if (!record.data_key_id().empty()) {
+    absl::StrAppend(&out, "  Personal data sealed at rest with data key ", record.data_key_id(),
+                    "\n");
+  }
   absl::StrAppend(&out, "  History:\n");
   for (const auto& step : record.history()) {
     absl::StrAppend(&out, "    ", Time(step.time()), "  ",

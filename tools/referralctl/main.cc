@@ -43,6 +43,8 @@
 #include "absl/synchronization/notification.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/crypto/data_key_flags.h"
+#include "common/crypto/data_keyring.h"
 #include "common/domain/referral_validator.h"
 #include "common/service/auth/grpc_auth.h"
 #include "common/service/auth/token_store.h"
@@ -66,6 +68,9 @@ ABSL_FLAG(std::string, token_file, "",
           "file holding this caller's bearer token (sent as \"authorization: Bearer ...\"); "
           "default $REFERRALS_TOKEN_FILE; empty: none");
 ABSL_FLAG(std::string, caller, "", "token new: the caller id (1-64 of A-Z a-z 0-9 . _ -)");
+ABSL_FLAG(std::string, id, "", "key new: the key id (1-64 of A-Z a-z 0-9 . _ -), e.g. 2026-11");
+ABSL_FLAG(int, closed_days_ago, 0,
+          "purge: every closed referral that closed at least this many days ago");
 ABSL_FLAG(std::string, role, "", "token new: submitter, team, operations or admin");
 ABSL_FLAG(std::string, authority, "",
           "token new: a team's authority id from the rules (ESSEX, SOUTHEND, THURROCK)");
@@ -168,6 +173,49 @@ int Token(const std::vector<char*>& args) {
     return 2;
   }
   std::cout << made->token << "\n" << made->line << "\n";
+  return 0;
+}
+
+// `key new --id ID`: prints a new data key file line (issue 8). The key is
+// printed once, to stdout, and stored nowhere: redirect it into the key file.
+int Key(const std::vector<char*>& args) {
+  if (args.size() != 1 || std::string(args[0]) != "new") {
+    std::cerr << "usage: referralctl key new --id ID >> data-keys\n";
+    return 2;
+  }
+  absl::StatusOr<std::string> line = DataKeyring::NewKeyLine(absl::GetFlag(FLAGS_id));
+  if (!line.ok()) {
+    std::cerr << "referralctl: " << line.status().message() << "\n";
+    return 2;
+  }
+  std::cout << *line << "\n";
+  return 0;
+}
+
+int Fail(const std::string& what, const grpc::Status& status, const std::string& address);
+
+// `purge ID` or `purge --closed_days_ago N`: retention now, through routing's
+// PurgePersonalData (admin token). Prints the ids purged, one a line.
+int Purge(const std::vector<char*>& args) {
+  const int days = absl::GetFlag(FLAGS_closed_days_ago);
+  if (args.size() > 1 || (args.size() == 1) == (days > 0)) {
+    std::cerr << "usage: referralctl purge REFERRAL_ID | purge --closed_days_ago N\n";
+    return 2;
+  }
+  const std::string address =
+      Address(absl::GetFlag(FLAGS_routing), "REFERRALS_ROUTING", "127.0.0.1:50053");
+  auto stub = referrals::v1::RoutingService::NewStub(Channel(address));
+  referrals::v1::PurgePersonalDataRequest request;
+  if (args.size() == 1) request.set_referral_id(args[0]);
+  request.set_closed_days_ago(days);
+  referrals::v1::PurgePersonalDataResponse response;
+  grpc::ClientContext context;
+  SetDeadline(&context);
+  grpc::Status status = stub->PurgePersonalData(&context, request, &response);
+  if (!status.ok()) return Fail("purge", status, address);
+  for (const std::string& id : response.purged_referral_ids()) std::cout << id << "\n";
+  if (response.already_purged()) std::cerr << request.referral_id() << ": already purged\n";
+  std::cerr << response.purged_referral_ids_size() << " referral(s) purged\n";
   return 0;
 }
 
@@ -575,6 +623,7 @@ int Replay(const std::vector<char*>& args) {
     }
     options.redis = *redis;
     options.redis_prefix = absl::GetFlag(FLAGS_redis_prefix);
+    options.data_key_file = absl::GetFlag(FLAGS_data_key_file);
     std::signal(SIGPIPE, SIG_IGN);  // hiredis writes with write(2)
   }
   return RunReplay(options, std::cout, std::cerr);
@@ -592,8 +641,11 @@ int main(int argc, char** argv) {
       "  resolve POSTCODE... [--json] [--postcode_data PATH] |\n"
       "  replay --rules NEW [--postcode_data NEW_UNITS] [--postcode_sectors NEW]\n"
       "         [FILE.json... [--as_at T] [--old_rules R] [--old_postcode_data D]]\n"
-      "         (no files: the stored referrals at --redis / $REDIS_URL, --redis_prefix) |\n"
-      "  token new --caller ID --role submitter|team|operations|admin [--authority ID]\n"
+      "         (no files: the stored referrals at --redis / $REDIS_URL, --redis_prefix,\n"
+      "         opened with --data_key_file) |\n"
+      "  token new --caller ID --role submitter|team|operations|admin [--authority ID] |\n"
+      "  key new --id ID (a data key file line) |\n"
+      "  purge REFERRAL_ID | purge --closed_days_ago N (retention now; admin)\n"
       "  (calls send the token in --token_file / $REFERRALS_TOKEN_FILE)");
   std::vector<char*> positional = absl::ParseCommandLine(argc, argv);
   if (positional.size() < 2) {
@@ -613,6 +665,8 @@ int main(int argc, char** argv) {
   if (command == "resolve") return Resolve(args);
   if (command == "replay") return Replay(args);
   if (command == "token") return Token(args);
+  if (command == "key") return Key(args);
+  if (command == "purge") return Purge(args);
   if (std::optional<int> code = RunLifecycleCommand(
           command, std::vector<std::string>(args.begin(), args.end()), LifecycleContext());
       code.has_value()) {

@@ -11,6 +11,7 @@
 #include "common/domain/referral_validator.h"
 #include "google/protobuf/util/json_util.h"
 #include "services/intake/referral_store.h"
+#include "services/routing/stored_decision.h"
 
 namespace referrals {
 namespace {
@@ -217,7 +218,17 @@ int RunReplay(const ReplayOptions& options, std::ostream& out, std::ostream& err
       err << "redis: " << ids.status().message() << "\n";
       return 1;
     }
-    const ReferralStore store(keys);
+    std::shared_ptr<const DataKeyring> keyring;
+    if (!options.data_key_file.empty()) {
+      absl::StatusOr<std::unique_ptr<DataKeyring>> loaded =
+          DataKeyring::Load(options.data_key_file);
+      if (!loaded.ok()) {
+        err << "data keys: " << loaded.status().message() << "\n";
+        return 1;
+      }
+      keyring = *std::move(loaded);
+    }
+    const ReferralStore store(keys, keyring);
     int not_routed = 0;
     for (const std::string& id : *ids) {
       absl::StatusOr<referrals::v1::ReferralRecord> record = store.Get(**connection, id);
@@ -234,7 +245,10 @@ int RunReplay(const ReplayOptions& options, std::ostream& out, std::ostream& err
       }
       const absl::Time received = absl::FromUnixSeconds(record->received_time().seconds()) +
                                   absl::Nanoseconds(record->received_time().nanos());
-      report.Add(id, record->decision(), DecideOffline(*after, record->referral(), received, now));
+      // Stored decisions keep the postcode sector only (stored_decision.h).
+      report.Add(id, record->decision(),
+                 StoredDecision(DecideOffline(*after, record->referral(), received, now),
+                                record->referral()));
     }
     if (not_routed > 0) err << not_routed << " stored referral(s) not yet routed: skipped\n";
     out << "# old: stored decisions (prefix " << options.redis_prefix << ")\n"

@@ -99,6 +99,9 @@ struct ReplayOptions {
   // received_time. Referrals not yet routed are skipped (counted on stderr).
   RedisOptions redis;
   std::string redis_prefix = "referrals:";
+  // Stored mode: the data key file that opens the stored referrals (issue
+  // 8); empty: only referrals stored in clear can be replayed.
+  std::string data_key_file;
 };
 
 // Runs the replay, report to `out`, problems to `err`. Returns 0 on success,

@@ -52,6 +52,8 @@ constexpr MethodRule kTable[] = {
     {"RoutingService/RenewLease", kTeam | kAdmin},
     {"RoutingService/ReleaseLease", kTeam | kAdmin},
     {"RoutingService/ListOverdue", kTeam | kOperations | kAdmin},
+    // routing: retention (issue 8)
+    {"RoutingService/PurgePersonalData", kAdmin},
     // HTTP operations routes (every service's /metrics; routing's dashboard
     // JSON). /metrics and /api/queues span every authority: staff only, as
     // ListQueues. A team may read one referral of its own authority, as

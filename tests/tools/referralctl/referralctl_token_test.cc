@@ -1,5 +1,6 @@
 // `referralctl token new` as a real process: it prints a fresh token and the
 // tokens-file line that verifies it, and refuses bad roles and authorities.
+// `referralctl key new` (issue 8): prints a data key file line that loads.
 #include <array>
 #include <cstdio>
 #include <string>
@@ -8,6 +9,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/crypto/data_keyring.h"
 #include "common/service/auth/token_store.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -68,6 +70,24 @@ TEST(ReferralctlToken, RefusesBadRolesAndAuthorities) {
   EXPECT_EQ(Referralctl("token new --caller x --role admin --authority ESSEX").exit_code, 2);
   EXPECT_EQ(Referralctl("token new --caller 'bad id' --role admin").exit_code, 2);
   EXPECT_EQ(Referralctl("token").exit_code, 2);
+}
+
+TEST(ReferralctlKey, NewPrintsAKeyLineThatLoadsAndIsFreshEachTime) {
+  Result a = Referralctl("key new --id 2026-11");
+  Result b = Referralctl("key new --id 2026-11");
+  ASSERT_EQ(a.exit_code, 0) << a.out;
+  ASSERT_EQ(b.exit_code, 0) << b.out;
+  EXPECT_NE(a.out, b.out);
+  std::vector<std::string> lines = absl::StrSplit(a.out, '\n', absl::SkipEmpty());
+  ASSERT_EQ(lines.size(), 1u) << a.out;
+  auto keyring = DataKeyring::Parse(lines[0], "printed line");
+  ASSERT_THAT(keyring.status(), IsOk());
+  EXPECT_EQ((*keyring)->primary_key_id(), "2026-11");
+}
+
+TEST(ReferralctlKey, RefusesABadKeyId) {
+  EXPECT_EQ(Referralctl("key new --id 'no spaces'").exit_code, 2);
+  EXPECT_EQ(Referralctl("key new").exit_code, 2);
 }
 
 }  // namespace
