@@ -34,6 +34,7 @@
 #include "common/service/auth/grpc_auth.h"
 #include "common/service/auth/token_store.h"
 #include "gmock/gmock.h"
+#include "google/protobuf/descriptor.h"
 #include "google/protobuf/util/json_util.h"
 #include "gtest/gtest.h"
 #include "referrals/v1/intake_service.grpc.pb.h"
@@ -311,6 +312,27 @@ char RoleLetter(Role role) {
       return 'A';
   }
   return '?';
+}
+
+// The table and the test rows follow the protos: a new RPC without a rule
+// (refused to everyone but unnoticed) or without a row here fails this.
+TEST_F(AuthTest, EveryRpcOfTheProtosHasARuleAndARow) {
+  const std::vector<std::string> rules = Authorizer::Methods();
+  const std::set<std::string> ruled(rules.begin(), rules.end());
+  size_t rpc_count = 0;
+  for (const char* full_name :
+       {v1::IntakeService::service_full_name(), v1::TriageService::service_full_name(),
+        v1::RoutingService::service_full_name()}) {
+    const google::protobuf::ServiceDescriptor* service =
+        google::protobuf::DescriptorPool::generated_pool()->FindServiceByName(full_name);
+    ASSERT_NE(service, nullptr) << full_name;
+    for (int i = 0; i < service->method_count(); ++i) {
+      const std::string method = absl::StrCat(service->name(), "/", service->method(i)->name());
+      EXPECT_TRUE(ruled.contains(method)) << method << " has no row in the authorization table";
+      ++rpc_count;
+    }
+  }
+  EXPECT_EQ(Rows().size(), rpc_count);
 }
 
 TEST_F(AuthTest, EveryRpcRefusesCallsWithoutAValidToken) {
