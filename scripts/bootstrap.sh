@@ -12,7 +12,7 @@ packages=(
   redis-server redis-tools
   clang libclang-rt-14-dev
   tzdata
-  libcpp-httplib-dev libsodium-dev
+  libcpp-httplib-dev libsodium-dev libssl-dev
   openssl yamllint docker-compose python3-yaml
   chromium
 )

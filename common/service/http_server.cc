@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <chrono>
 #include <exception>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 #include <sys/socket.h>
 #include <typeinfo>
 #include <utility>
@@ -22,9 +24,46 @@ time_t RemainingMicros(absl::Duration duration) {
   return static_cast<time_t>(absl::ToInt64Microseconds(duration % absl::Seconds(1)));
 }
 
+// Sets up an HTTPS listener's context; on failure says why in `error`
+// (file names only) and returns false.
+bool SetUpTlsContext(SSL_CTX& context, const ServerTlsOptions& tls, std::string& error) {
+  SSL_CTX_set_min_proto_version(&context, TLS1_2_VERSION);
+  SSL_CTX_set_options(&context, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+  bool ok = true;
+  if (SSL_CTX_use_certificate_chain_file(&context, tls.cert_file.c_str()) != 1) {
+    error = absl::StrCat("cannot load the TLS certificate chain ", tls.cert_file);
+    ok = false;
+  } else if (SSL_CTX_use_PrivateKey_file(&context, tls.key_file.c_str(), SSL_FILETYPE_PEM) != 1 ||
+             SSL_CTX_check_private_key(&context) != 1) {
+    // OpenSSL refuses a key that does not match the certificate here too.
+    error = absl::StrCat("cannot use the TLS key ", tls.key_file, " with the certificate ",
+                         tls.cert_file, " (unreadable, not a PEM key, or not its key)");
+    ok = false;
+  } else if (!tls.client_ca_file.empty()) {
+    STACK_OF(X509_NAME)* names = SSL_load_client_CA_file(tls.client_ca_file.c_str());
+    if (names == nullptr ||
+        SSL_CTX_load_verify_locations(&context, tls.client_ca_file.c_str(), nullptr) != 1) {
+      if (names != nullptr) sk_X509_NAME_pop_free(names, X509_NAME_free);
+      error = absl::StrCat("cannot load the TLS client CA ", tls.client_ca_file);
+      ok = false;
+    } else {
+      SSL_CTX_set_client_CA_list(&context, names);  // takes ownership
+      SSL_CTX_set_verify(&context, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, nullptr);
+    }
+  }
+  ERR_clear_error();  // OpenSSL's queue is per thread; leave it empty
+  return ok;
+}
+
 }  // namespace
 
-HttpServer::HttpServer(Options options) : server_(std::make_unique<httplib::Server>()) {
+HttpServer::HttpServer(Options options) : tls_(std::move(options.tls)) {
+  if (IsPlaintext(tls_)) {
+    server_ = std::make_unique<httplib::Server>();
+  } else {
+    server_ = std::make_unique<httplib::SSLServer>(
+        [this](SSL_CTX& context) { return SetUpTlsContext(context, tls_, tls_error_); });
+  }
   server_->set_payload_max_length(options.max_body_bytes);
   server_->set_read_timeout(WholeSeconds(options.read_timeout),
                             RemainingMicros(options.read_timeout));
@@ -72,6 +111,13 @@ absl::Status HttpServer::Start(const std::string& listen_address) {
   if (host.size() >= 2 && host.front() == '[' && host.back() == ']') {
     host = host.substr(1, host.size() - 2);
   }
+  if (absl::Status checked = CheckServerTls("HTTP", listen_address, tls_); !checked.ok()) {
+    return checked;
+  }
+  if (!server_->is_valid()) {
+    return absl::InvalidArgumentError(
+        tls_error_.empty() ? std::string("cannot set up TLS for the HTTP listener") : tls_error_);
+  }
   int bound = 0;
   if (port == 0) {
     bound = server_->bind_to_any_port(host);
@@ -85,6 +131,13 @@ absl::Status HttpServer::Start(const std::string& listen_address) {
   }
   port_ = bound;
   started_ = true;
+  if (IsPlaintext(tls_)) {
+    Log(LogLevel::kWarning, "http_plaintext",
+        {{"listen", listen_address},
+         {"note", IsLoopbackListenAddress(listen_address)
+                      ? "no --tls_cert_file: plain HTTP on loopback only"
+                      : "--allow_insecure: plain HTTP on a non-loopback address"}});
+  }
   listener_ = std::thread([this] {
     server_->listen_after_bind();
     listen_returned_ = true;

@@ -1,8 +1,14 @@
 // A thin wrapper over httplib::Server (cpp-httplib, Debian's
 // libcpp-httplib-dev): binds HOST:PORT, serves on its own threads, stops
-// cleanly. Used for the portal's HTTP intake and for /metrics and /healthz.
+// cleanly. Used for the portal's HTTP intake, /metrics, /healthz and the
+// dashboard.
 //
 // Contract:
+// - With a certificate in Options::tls the listener speaks HTTPS only (TLS
+//   1.2 or later); with a client CA too, a client must present a certificate
+//   that CA signed or the handshake fails. Without one it is plain HTTP,
+//   allowed only on loopback unless tls.allow_insecure (listen_security.h),
+//   with an `http_plaintext` warning logged at Start.
 // - Register routes through server() before Start; not after.
 // - Start binds the address ("HOST:PORT"; PORT 0 lets the OS pick; HOST may
 //   be a bracketed IPv6 literal) and serves on a listener thread plus
@@ -32,6 +38,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "common/service/listen_security.h"
 
 namespace referrals {
 
@@ -42,6 +49,7 @@ class HttpServer {
     absl::Duration read_timeout = absl::Seconds(5);
     absl::Duration write_timeout = absl::Seconds(5);
     absl::Duration keep_alive_timeout = absl::Seconds(2);
+    ServerTlsOptions tls;  // no certificate: plain HTTP
   };
 
   explicit HttpServer(Options options);
@@ -56,8 +64,10 @@ class HttpServer {
   httplib::Server& server() { return *server_; }
 
   // Binds and starts serving. Errors: INVALID_ARGUMENT for a malformed
-  // address; UNAVAILABLE when it cannot be bound; FAILED_PRECONDITION when
-  // already started.
+  // address, or TLS settings that are incomplete or whose files cannot be
+  // loaded (naming the file, never its contents) or do not match;
+  // FAILED_PRECONDITION for plaintext on a non-loopback address (see above)
+  // or when already started; UNAVAILABLE when it cannot be bound.
   absl::Status Start(const std::string& listen_address);
 
   // The port bound by Start; 0 before.
@@ -67,6 +77,8 @@ class HttpServer {
   void Stop();
 
  private:
+  ServerTlsOptions tls_;
+  std::string tls_error_;  // why the TLS context could not be set up
   std::unique_ptr<httplib::Server> server_;
   std::atomic<int> port_{0};
   std::atomic<bool> listen_returned_{false};

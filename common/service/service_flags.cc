@@ -29,16 +29,16 @@ ABSL_FLAG(std::string, redis_sentinels, "",
           "--redis_master_name (then --redis names no server)");
 ABSL_FLAG(std::string, redis_master_name, "", "the primary's name known to --redis_sentinels");
 ABSL_FLAG(std::string, tls_cert_file, "",
-          "PEM certificate chain this process presents: the gRPC server's (TLS on) or, in "
-          "clients, the client certificate for mutual TLS");
+          "PEM certificate chain this process presents: the gRPC and HTTP listeners' (TLS on) "
+          "or, in clients, the client certificate for mutual TLS");
 ABSL_FLAG(std::string, tls_key_file, "", "PEM private key of --tls_cert_file");
 ABSL_FLAG(std::string, tls_client_ca_file, "",
           "server: PEM CA bundle; when set, clients must present a certificate it signed "
           "(mutual TLS)");
 ABSL_FLAG(bool, allow_insecure, false,
-          "server: allow plaintext gRPC on a non-loopback --listen address (only behind a "
-          "network that secures transport otherwise); without a certificate the default is "
-          "to refuse to start");
+          "server: allow plaintext gRPC and HTTP on non-loopback --listen and --http_listen "
+          "addresses (only behind a network that secures transport otherwise); without a "
+          "certificate the default is to refuse to start");
 ABSL_FLAG(std::string, health_listen, "",
           "if set, HOST:PORT of a second, plaintext gRPC listener serving only grpc.health.v1 "
           "(for probes that speak no TLS, such as Kubernetes grpc probes)");

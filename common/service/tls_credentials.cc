@@ -41,32 +41,12 @@ absl::Status CheckPair(const std::string& cert_file, const std::string& key_file
 
 }  // namespace
 
-bool IsLoopbackListenAddress(std::string_view address) {
-  if (address.starts_with("unix:") || address.starts_with("unix-abstract:")) return true;
-  std::string_view host = address;
-  if (host.starts_with("[")) {
-    const size_t close = host.find(']');
-    if (close == std::string_view::npos) return false;
-    host = host.substr(1, close - 1);
-  } else if (const size_t colon = host.rfind(':'); colon != std::string_view::npos) {
-    host = host.substr(0, colon);
-  }
-  return host == "localhost" || host == "::1" || host.starts_with("127.");
-}
-
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> MakeServerCredentials(
     std::string_view listen_address, const ServerTlsOptions& tls) {
-  if (absl::Status pair = CheckPair(tls.cert_file, tls.key_file); !pair.ok()) return pair;
+  if (absl::Status checked = CheckServerTls("gRPC", listen_address, tls); !checked.ok()) {
+    return checked;
+  }
   if (tls.cert_file.empty()) {
-    if (!tls.client_ca_file.empty()) {
-      return absl::InvalidArgumentError("a client CA (mutual TLS) needs a server certificate");
-    }
-    if (!IsLoopbackListenAddress(listen_address) && !tls.allow_insecure) {
-      return absl::FailedPreconditionError(absl::StrCat(
-          "refusing plaintext gRPC on non-loopback address ", Absl(listen_address),
-          ": give --tls_cert_file and --tls_key_file (or --allow_insecure on a private "
-          "network whose transport is secured otherwise)"));
-    }
     return grpc::InsecureServerCredentials();
   }
   absl::StatusOr<std::string> cert = ReadPem(tls.cert_file, "TLS certificate");

@@ -1,12 +1,8 @@
 // gRPC transport security for the services and their clients: TLS server
-// credentials (optionally requiring and verifying client certificates), TLS
-// channel credentials, and the rule for when plaintext is allowed.
-//
-// The rule: a server without a certificate listens in plaintext only on a
-// loopback address (127.0.0.0/8, ::1, localhost, or a unix socket), unless
-// the operator explicitly allows plaintext elsewhere (`allow_insecure`, for a
-// private network behind a TLS-terminating mesh). Certificate and key files
-// are PEM; their contents are never logged or put in a status.
+// credentials (optionally requiring and verifying client certificates) and
+// TLS channel credentials. When plaintext is allowed: listen_security.h.
+// Certificate and key files are PEM; their contents are never logged or put
+// in a status.
 #ifndef COMMON_SERVICE_TLS_CREDENTIALS_H_
 #define COMMON_SERVICE_TLS_CREDENTIALS_H_
 
@@ -18,16 +14,9 @@
 #include <grpcpp/security/server_credentials.h>
 
 #include "absl/status/statusor.h"
+#include "common/service/listen_security.h"
 
 namespace referrals {
-
-struct ServerTlsOptions {
-  std::string cert_file;        // PEM certificate chain; empty means plaintext
-  std::string key_file;         // PEM private key of cert_file
-  std::string client_ca_file;   // PEM CA bundle; set means mutual TLS: every
-                                // client must present a certificate it signed
-  bool allow_insecure = false;  // plaintext even on a non-loopback address
-};
 
 struct ClientTlsOptions {
   std::string ca_file;    // PEM CA bundle to verify the server; empty with no
@@ -36,12 +25,6 @@ struct ClientTlsOptions {
   std::string key_file;   // its private key
   bool enabled() const { return !ca_file.empty() || !cert_file.empty(); }
 };
-
-// True for "127.x.x.x:PORT", "[::1]:PORT", "localhost:PORT" and "unix:...".
-bool IsLoopbackListenAddress(std::string_view listen_address);
-
-// True when `tls` has no certificate (the server would be plaintext).
-inline bool IsPlaintext(const ServerTlsOptions& tls) { return tls.cert_file.empty(); }
 
 // Server credentials for `listen_address`. Errors: FAILED_PRECONDITION for
 // plaintext on a non-loopback address without allow_insecure;

@@ -130,6 +130,7 @@ int main(int argc, char** argv) {
     http_intake = *std::move(created);
     HttpServer::Options http_options;
     http_options.max_body_bytes = static_cast<size_t>(absl::GetFlag(FLAGS_http_max_body_bytes));
+    http_options.tls = ServerTlsOptionsFromFlags();  // the gRPC listener's too
     http_server = std::make_unique<HttpServer>(http_options);
     http_intake->Register(http_server->server());
     if (absl::Status listening = http_server->Start(absl::GetFlag(FLAGS_http_listen));

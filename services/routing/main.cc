@@ -284,7 +284,9 @@ int main(int argc, char** argv) {
       [health_monitor] { return health_monitor->redis_reachable(); }, http_options);
   std::unique_ptr<HttpServer> http_server;
   if (!absl::GetFlag(FLAGS_http_listen).empty()) {
-    http_server = std::make_unique<HttpServer>();
+    HttpServer::Options http_server_options;
+    http_server_options.tls = ServerTlsOptionsFromFlags();  // the gRPC listener's too
+    http_server = std::make_unique<HttpServer>(http_server_options);
     routing_http.Register(http_server->server());
     if (absl::Status listening = http_server->Start(absl::GetFlag(FLAGS_http_listen));
         !listening.ok()) {

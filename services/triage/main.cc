@@ -173,7 +173,9 @@ int main(int argc, char** argv) {
   }
   std::unique_ptr<HttpServer> http_server;
   if (!absl::GetFlag(FLAGS_http_listen).empty()) {
-    http_server = std::make_unique<HttpServer>();
+    HttpServer::Options http_server_options;
+    http_server_options.tls = ServerTlsOptionsFromFlags();  // the gRPC listener's too
+    http_server = std::make_unique<HttpServer>(http_server_options);
     ConsumerMetrics* consumer_stats = consumer_metrics->get();
     RegisterOpsRoutes(
         http_server->server(), &metrics_registry, authorizer->get(),

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <httplib.h>
 #include <memory>
 #include <netinet/in.h>
 #include <stdlib.h>
@@ -204,6 +205,45 @@ TEST_F(TlsTest, HealthOnlyListenerAnswersPlaintextProbesBesideATlsListener) {
                             .c_str()),
             0);
   EXPECT_EQ(intake->Stop(), 0);
+}
+
+// The HTTP listener (portal routes, /metrics, /healthz) takes the same TLS
+// flags as the gRPC one: HTTPS, and with a client CA, client certificates.
+TEST_F(TlsTest, TheHttpListenerSpeaksHttpsWithTheSameCertificatesAndClientCa) {
+  const int http_port = FreePort();
+  ASSERT_NE(http_port, 0);
+  std::vector<std::string> flags = ServerTls();
+  flags.push_back(absl::StrCat("--tls_client_ca_file=", Cert("ca.pem")));
+  flags.push_back(absl::StrCat("--http_listen=127.0.0.1:", http_port));
+  auto intake = Intake(flags);
+  intake->set_client_tls(ClientWithCert());
+  ASSERT_THAT(intake->Start(), IsOk());
+
+  httplib::SSLClient with_cert("127.0.0.1", http_port, Cert("client.pem"), Cert("client.key"));
+  with_cert.set_ca_cert_path(Cert("ca.pem").c_str());
+  with_cert.enable_server_certificate_verification(true);
+  httplib::Result healthz = with_cert.Get("/healthz");
+  ASSERT_TRUE(healthz) << httplib::to_string(healthz.error());
+  EXPECT_EQ(healthz->status, 200);
+
+  httplib::SSLClient without_cert("127.0.0.1", http_port);
+  without_cert.set_ca_cert_path(Cert("ca.pem").c_str());
+  without_cert.enable_server_certificate_verification(true);
+  without_cert.set_read_timeout(2);
+  EXPECT_FALSE(without_cert.Get("/healthz")) << "served HTTPS without a client certificate";
+
+  httplib::Client plain("127.0.0.1", http_port);
+  plain.set_read_timeout(2);
+  httplib::Result plain_result = plain.Get("/healthz");
+  EXPECT_TRUE(!plain_result || plain_result->status != 200) << "served plain HTTP";
+  EXPECT_EQ(intake->Stop(), 0);
+}
+
+TEST_F(TlsTest, PlainHttpOnANonLoopbackAddressRefusesToStart) {
+  auto intake = Intake({"--http_listen=0.0.0.0:0"});
+  EXPECT_THAT(intake->Start(absl::Seconds(10)),
+              ::referrals::testing::StatusIs(absl::StatusCode::kInternal))
+      << "intake served plain HTTP on 0.0.0.0";
 }
 
 }  // namespace
