@@ -8,6 +8,7 @@
 // and a service refuses to start on a bad key file or without one off
 // loopback.
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -450,6 +451,36 @@ TEST_F(PersonalDataAtRestTest, PurgeRemovesAClosedReferralsPersonalDataOnly) {
   ASSERT_TRUE(Get(open_id, &still_open).ok());
   EXPECT_EQ(still_open.referral().adult().given_name(), "Ottoline7x");
   EXPECT_FALSE(still_open.has_personal_data_purged_time());
+}
+
+// The operator's command for the same: `referralctl purge ID` prints the id
+// purged and exits 0; the record keeps its routing facts, loses the referral.
+TEST_F(PersonalDataAtRestTest, ReferralctlPurgeRemovesAClosedReferralsPersonalData) {
+  const std::string id = SubmitOk(DistinctiveReferral(8, "SS1 2AB", "pdar-purge-command"));
+  WaitUntilRouted(id);
+  AcceptAndComplete(id);
+  const std::string command = absl::StrCat(REFERRALCTL_BINARY, " --routing=", routing_->address(),
+                                           " purge ", id, " 2>/dev/null");
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string printed;
+  char buffer[256];
+  while (fgets(buffer, sizeof(buffer), pipe) != nullptr) printed += buffer;
+  EXPECT_EQ(pclose(pipe), 0) << command;
+  EXPECT_EQ(printed, absl::StrCat(id, "\n"));
+
+  referrals::v1::ReferralRecord after;
+  ASSERT_TRUE(Get(id, &after).ok());
+  EXPECT_TRUE(after.has_personal_data_purged_time());
+  EXPECT_FALSE(after.has_referral());
+  EXPECT_EQ(after.status(), referrals::v1::REFERRAL_STATUS_COMPLETED);
+  EXPECT_FALSE(after.decision().queue().empty());
+  // The sealed referral itself is gone from Redis, not just hidden.
+  const Keys keys(prefix_);
+  absl::StatusOr<RedisReply> sealed =
+      redis_->Command({"HEXISTS", keys.Referral(id), kFieldSealedReferral});
+  ASSERT_TRUE(sealed.ok()) << sealed.status();
+  EXPECT_EQ(sealed->integer, 0);
 }
 
 // Start-up checks, each on a service of its own.
