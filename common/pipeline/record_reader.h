@@ -24,7 +24,8 @@ namespace referrals {
 // callers that need only the routing facts. A record written before issue 8
 // holds it in clear, and that is always read.
 // Errors: NOT_FOUND (no record), DATA_LOSS (a field does not parse),
-// OpenReferral's errors (NOT_FOUND for an unknown key id, DATA_LOSS),
+// FAILED_PRECONDITION naming the referral and key ids when the keyring lacks
+// the key the referral was sealed with, DATA_LOSS when it does not open,
 // RedisConnection's errors.
 absl::StatusOr<referrals::v1::ReferralRecord> ReadReferralRecord(
     RedisConnection& connection, const Keys& keys, absl::string_view referral_id,

@@ -27,6 +27,20 @@ grpc::Status StoreFailure(const absl::Status& status) {
   }
 }
 
+// A read's failures: the record's own state passes through (NOT_FOUND, a key
+// the key file lacks, data that does not open); anything else is Redis.
+grpc::Status ReadFailure(const absl::Status& status) {
+  switch (status.code()) {
+    case absl::StatusCode::kNotFound:
+    case absl::StatusCode::kFailedPrecondition:
+    case absl::StatusCode::kDataLoss:
+      return ToGrpcStatus(status);
+    default:
+      return grpc::Status(grpc::StatusCode::UNAVAILABLE,
+                          "the referral store is unavailable; retry later");
+  }
+}
+
 std::string MetadataValue(const grpc::CallbackServerContext& context, const char* key,
                           bool* present) {
   auto found = context.client_metadata().find(key);
@@ -133,7 +147,7 @@ grpc::ServerUnaryReactor* IntakeServiceImpl::GetReferral(
   submitter_->Get(request->referral_id(),
                   [reactor, response](absl::StatusOr<referrals::v1::ReferralRecord> record) {
                     if (!record.ok()) {
-                      reactor->Finish(StoreFailure(record.status()));
+                      reactor->Finish(ReadFailure(record.status()));
                       return;
                     }
                     *response->mutable_referral() = *std::move(record);

@@ -453,6 +453,28 @@ TEST_F(PersonalDataAtRestTest, PurgeRemovesAClosedReferralsPersonalDataOnly) {
   EXPECT_FALSE(still_open.has_personal_data_purged_time());
 }
 
+// A record sealed with a key the file lacks exists: reading it is
+// FAILED_PRECONDITION (fix the key file), not NOT_FOUND, naming ids only.
+TEST_F(PersonalDataAtRestTest, ReadingARecordSealedWithAnUnknownKeyIsFailedPrecondition) {
+  ASSERT_OK_AND_ASSIGN(
+      auto stranger,
+      DataKeyring::Parse(absl::StrCat("retired-elsewhere ", std::string(64, 'd')), "stranger"));
+  const Referral referral = DistinctiveReferral(9, "SS1 2AB", "pdar-unknown-key");
+  const std::string id = SubmitOk(referral);
+  WaitUntilRouted(id);
+  const Keys keys(prefix_);
+  ASSERT_TRUE(redis_
+                  ->Command({"HSET", keys.Referral(id), kFieldSealedReferral,
+                             SealReferral(*stranger, id, referral).SerializeAsString()})
+                  .ok());
+  referrals::v1::ReferralRecord record;
+  grpc::Status status = Get(id, &record);
+  EXPECT_EQ(status.error_code(), grpc::StatusCode::FAILED_PRECONDITION) << status.error_message();
+  EXPECT_THAT(status.error_message(), HasSubstr(id));
+  EXPECT_THAT(status.error_message(), HasSubstr("retired-elsewhere"));
+  EXPECT_THAT(status.error_message(), Not(HasSubstr("Ottoline9x")));
+}
+
 // The operator's command for the same: `referralctl purge ID` prints the id
 // purged and exits 0; the record keeps its routing facts, loses the referral.
 TEST_F(PersonalDataAtRestTest, ReferralctlPurgeRemovesAClosedReferralsPersonalData) {
