@@ -2,10 +2,11 @@
 # The container build and the Compose deployment, for real: builds the image
 # from deploy/docker/Dockerfile, starts deploy/compose.yaml (Redis with AOF
 # and ACL users, intake, two triage and two routing replicas, TLS, tokens,
-# Redis passwords) with throwaway secrets, waits for every health check,
-# submits a referral over TLS with a submitter token, checks it reached its
-# team's queue, checks the services run as the image's non-root user and that
-# a killed replica is restarted, then removes everything it made.
+# Redis passwords, data key) with throwaway secrets, waits for every health
+# check, submits a referral over TLS with a submitter token, checks it reached
+# its team's queue, checks the HTTPS listener, checks the services run as the
+# image's non-root user and that a killed replica is restarted, then removes
+# everything it made.
 #
 #   scripts/check_container.sh
 #
@@ -100,11 +101,12 @@ token() {  # CALLER ROLE: the token into $secrets/CALLER.token, the hash line in
 }
 token portal submitter
 token ops operations
+docker run --rm "$image" referralctl key new --id check-1 >"$secrets/data-keys"
 # Compose (without Swarm) bind-mounts secret files as they are: the
 # containers' users must be able to read them (deploy/README.md, "Compose").
 chmod 0755 "$secrets" "$secrets/tls"
 chmod 0644 "$secrets"/*.password "$secrets/users.acl" "$secrets"/tls/server.* \
-  "$secrets/tokens" "$secrets"/*.token
+  "$secrets/tokens" "$secrets"/*.token "$secrets/data-keys"
 
 dc up -d >/dev/null 2>&1 || { dc logs --no-color | tail -50; exit 1; }
 containers=$(dc ps -q)
@@ -155,6 +157,22 @@ if ctl ops submit /examples/referrals/05-urgent-harm-in-thurrock.json >/dev/null
   echo "check_container: FAIL: an operations token could submit" >&2
   exit 1
 fi
+
+# The portal's HTTPS listener, published on the host: TLS with the same
+# certificate, /metrics only with a staff token, no plain HTTP.
+https() { curl -sS -o /dev/null -w '%{http_code}' --cacert "$secrets/tls/ca.pem" "$@"; }
+[ "$(https https://127.0.0.1:8443/healthz)" = 200 ] ||
+  { echo "check_container: FAIL: intake's HTTPS /healthz" >&2; exit 1; }
+[ "$(https https://127.0.0.1:8443/metrics)" = 401 ] ||
+  { echo "check_container: FAIL: /metrics without a token was not 401" >&2; exit 1; }
+[ "$(https -H "Authorization: Bearer $(cat "$secrets/ops.token")" \
+  https://127.0.0.1:8443/metrics)" = 200 ] ||
+  { echo "check_container: FAIL: /metrics with the ops token was not 200" >&2; exit 1; }
+if curl -sf -o /dev/null --max-time 5 http://127.0.0.1:8443/healthz; then
+  echo "check_container: FAIL: intake answered plain HTTP" >&2
+  exit 1
+fi
+echo "check_container: intake's HTTP listener speaks HTTPS only; /metrics wants a staff token" >&2
 
 for service in intake triage routing; do
   uid=$(docker exec "$(dc ps -q "$service" | head -1)" id -u)
