@@ -41,7 +41,8 @@ class HealthFanOut : public grpc::HealthCheckServiceInterface {
 absl::StatusOr<StartedServer> StartGrpcServer(const std::string& listen_address,
                                               const std::vector<grpc::Service*>& services,
                                               const ServerTlsOptions& tls,
-                                              const std::string& health_listen) {
+                                              const std::string& health_listen,
+                                              int max_request_bytes) {
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       MakeServerCredentials(listen_address, tls);
   if (!credentials.ok()) return credentials.status();
@@ -57,6 +58,7 @@ absl::StatusOr<StartedServer> StartGrpcServer(const std::string& listen_address,
   grpc::ServerBuilder builder;
   StartedServer started;
   builder.AddListeningPort(listen_address, *credentials, &started.port);
+  builder.SetMaxReceiveMessageSize(max_request_bytes);
   for (grpc::Service* service : services) builder.RegisterService(service);
   started.server = builder.BuildAndStart();
   if (started.server == nullptr || started.port == 0) {

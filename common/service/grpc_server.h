@@ -40,13 +40,17 @@ struct StartedServer {
 // (logged as a warning) unless `tls.allow_insecure` (see tls_credentials.h).
 // When `health_listen` is not empty, also starts the plaintext health-only
 // server there (health carries no data, so it may listen anywhere).
+// A request message larger than `max_request_bytes` is refused by gRPC with
+// RESOURCE_EXHAUSTED before any handler sees it (a referral is a few KiB).
 // Errors: UNAVAILABLE when an address cannot be bound (or gRPC rejects the
 // certificate), and MakeServerCredentials's FAILED_PRECONDITION and
 // INVALID_ARGUMENT.
+inline constexpr int kDefaultMaxRequestBytes = 256 * 1024;
 absl::StatusOr<StartedServer> StartGrpcServer(const std::string& listen_address,
                                               const std::vector<grpc::Service*>& services,
                                               const ServerTlsOptions& tls = {},
-                                              const std::string& health_listen = "");
+                                              const std::string& health_listen = "",
+                                              int max_request_bytes = kDefaultMaxRequestBytes);
 
 // Writes `port` to `path` (for scripts and tests that start a service on port
 // 0). No-op when `path` is empty. Errors: INTERNAL on write failure.

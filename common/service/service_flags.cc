@@ -8,13 +8,14 @@
 #include "absl/flags/flag.h"
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "common/service/grpc_server.h"
 
 ABSL_FLAG(std::string, listen, "127.0.0.1:0",
           "gRPC listen address HOST:PORT; port 0 picks a free port (see --port_file)");
 ABSL_FLAG(std::string, redis, "",
           "Redis address redis://HOST:PORT[/DB]; default $REDIS_URL, else 127.0.0.1:6379");
-ABSL_FLAG(std::string, redis_prefix, "referrals:",
-          "prefix of every Redis key, so deployments or tests can share a server");
+ABSL_FLAG(std::string, redis_prefix,
+          "referrals:", "prefix of every Redis key, so deployments or tests can share a server");
 ABSL_FLAG(std::string, port_file, "", "if set, the bound gRPC port is written to this file");
 ABSL_FLAG(int, shutdown_grace_seconds, 10,
           "on SIGTERM/SIGINT, how long in-flight calls get to finish");
@@ -39,6 +40,8 @@ ABSL_FLAG(bool, allow_insecure, false,
           "server: allow plaintext gRPC and HTTP on non-loopback --listen and --http_listen "
           "addresses (only behind a network that secures transport otherwise); without a "
           "certificate the default is to refuse to start");
+ABSL_FLAG(int, grpc_max_request_bytes, referrals::kDefaultMaxRequestBytes,
+          "refuse gRPC request messages larger than this (RESOURCE_EXHAUSTED)");
 ABSL_FLAG(std::string, health_listen, "",
           "if set, HOST:PORT of a second, plaintext gRPC listener serving only grpc.health.v1 "
           "(for probes that speak no TLS, such as Kubernetes grpc probes)");

@@ -23,6 +23,7 @@ ABSL_DECLARE_FLAG(std::string, tls_key_file);
 ABSL_DECLARE_FLAG(std::string, tls_client_ca_file);
 ABSL_DECLARE_FLAG(bool, allow_insecure);
 ABSL_DECLARE_FLAG(std::string, health_listen);
+ABSL_DECLARE_FLAG(int, grpc_max_request_bytes);
 
 namespace referrals {
 

@@ -245,9 +245,9 @@ int main(int argc, char** argv) {
     return 2;
   }
   OverdueSweeper sweeper(keys);
-  absl::StatusOr<StartedServer> started =
-      StartGrpcServer(absl::GetFlag(FLAGS_listen), {&service}, ServerTlsOptionsFromFlags(),
-                      absl::GetFlag(FLAGS_health_listen));
+  absl::StatusOr<StartedServer> started = StartGrpcServer(
+      absl::GetFlag(FLAGS_listen), {&service}, ServerTlsOptionsFromFlags(),
+      absl::GetFlag(FLAGS_health_listen), absl::GetFlag(FLAGS_grpc_max_request_bytes));
   if (!started.ok()) {
     Log(LogLevel::kError, "listen_failed", {{"error", std::string(started.status().message())}});
     return 1;
