@@ -3,8 +3,9 @@
 // bench_data.h) so that one input's branches are not learnt:
 //   postcode parsing (well-formed, malformed), postcode lookup (unit data,
 //   sector table), location resolution, referral validation, triage, the
-//   routing decision, and protobuf encode/decode of a Referral and of a
-//   ReferralRouted event.
+//   routing decision, protobuf encode/decode of a Referral and of a
+//   ReferralRouted event, and the security work on every call (issue 8):
+//   sealing and opening a referral, verifying a bearer token.
 // Targets (issue 7): a unit lookup <= 200 ns, a routing decision <= 2 us.
 //
 //   micro_bench [--benchmark_filter=REGEX] [--benchmark_min_time=SECONDS] ...
@@ -19,10 +20,15 @@
 #include <vector>
 
 #include "absl/status/statusor.h"
+#include "absl/strings/str_cat.h"
 #include "bench/micro/bench_data.h"
 #include "benchmark/benchmark.h"
+#include "common/crypto/data_keyring.h"
+#include "common/crypto/referral_sealing.h"
 #include "common/domain/postcode.h"
 #include "common/domain/referral_validator.h"
+#include "common/service/auth/authorizer.h"
+#include "common/service/auth/token_store.h"
 
 namespace referrals::bench {
 namespace {
@@ -205,6 +211,75 @@ void BM_ReferralRoutedDecode(benchmark::State& state) {
   Decode<referrals::v1::ReferralRouted>(state, data->routed_bytes);
 }
 BENCHMARK(BM_ReferralRoutedDecode);
+
+// Personal data at rest: what intake adds per referral (seal) and triage and
+// routing per event (open).
+const DataKeyring& BenchKeyring() {
+  static const DataKeyring* keyring = [] {
+    absl::StatusOr<std::unique_ptr<DataKeyring>> parsed =
+        DataKeyring::Parse(DataKeyring::NewKeyLine("bench").value(), "bench");
+    return parsed->release();
+  }();
+  return *keyring;
+}
+
+void BM_SealReferral(benchmark::State& state) {
+  static const std::vector<referrals::v1::Referral> referrals = Referrals();
+  size_t i = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(SealReferral(BenchKeyring(), "R-20261207-0123456789ab", referrals[i]));
+    i = Next(i, referrals.size());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_SealReferral);
+
+void BM_OpenReferral(benchmark::State& state) {
+  static const std::vector<referrals::v1::EncryptedReferral> sealed = [] {
+    std::vector<referrals::v1::EncryptedReferral> out;
+    for (const referrals::v1::Referral& referral : Referrals()) {
+      out.push_back(SealReferral(BenchKeyring(), "R-20261207-0123456789ab", referral));
+    }
+    return out;
+  }();
+  size_t i = 0;
+  for (auto _ : state) {
+    absl::StatusOr<referrals::v1::Referral> opened =
+        OpenReferral(BenchKeyring(), "R-20261207-0123456789ab", sealed[i]);
+    if (!opened.ok()) state.SkipWithError("a sealed referral did not open");
+    benchmark::DoNotOptimize(opened);
+    i = Next(i, sealed.size());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_OpenReferral);
+
+// Every authenticated call: the bearer token checked against the tokens
+// file's salted hashes (state.range(0) lines), and the role against the
+// method's row.
+void BM_AuthorizeToken(benchmark::State& state) {
+  std::string file;
+  std::vector<std::string> tokens;
+  for (int64_t n = 0; n < state.range(0); ++n) {
+    absl::StatusOr<TokenStore::NewToken> made =
+        TokenStore::MakeToken(absl::StrCat("caller-", n), Role::kOperations, "");
+    if (!made.ok()) return state.SkipWithError("cannot make a token");
+    absl::StrAppend(&file, made->line, "\n");
+    tokens.push_back(absl::StrCat("Bearer ", made->token));
+  }
+  absl::StatusOr<std::unique_ptr<TokenStore>> store = TokenStore::Parse(file, "bench");
+  if (!store.ok()) return state.SkipWithError("cannot parse the tokens");
+  const Authorizer authorizer(*std::move(store));
+  size_t i = 0;
+  for (auto _ : state) {
+    absl::StatusOr<Caller> caller = authorizer.Authorize("RoutingService/ListQueues", tokens[i]);
+    if (!caller.ok()) state.SkipWithError("a valid token was refused");
+    benchmark::DoNotOptimize(caller);
+    i = Next(i, tokens.size());
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_AuthorizeToken)->Arg(10)->Arg(200);
 
 }  // namespace
 }  // namespace referrals::bench
