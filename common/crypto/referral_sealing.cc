@@ -54,15 +54,21 @@ absl::StatusOr<referrals::v1::Referral> OpenReferral(
   return referral;
 }
 
-absl::StatusOr<referrals::v1::Referral> OpenEventReferral(
-    const DataKeyring& keyring, absl::string_view referral_id, bool has_sealed,
-    const referrals::v1::EncryptedReferral& sealed, const referrals::v1::Referral& legacy) {
-  if (!has_sealed) return legacy;
+absl::StatusOr<referrals::v1::Referral> OpenStoredReferral(
+    const DataKeyring& keyring, absl::string_view referral_id,
+    const referrals::v1::EncryptedReferral& sealed) {
   absl::StatusOr<referrals::v1::Referral> opened = OpenReferral(keyring, referral_id, sealed);
   if (absl::IsNotFound(opened.status())) {
     return absl::FailedPreconditionError(opened.status().message());
   }
   return opened;
+}
+
+absl::StatusOr<referrals::v1::Referral> OpenEventReferral(
+    const DataKeyring& keyring, absl::string_view referral_id, bool has_sealed,
+    const referrals::v1::EncryptedReferral& sealed, const referrals::v1::Referral& legacy) {
+  if (!has_sealed) return legacy;
+  return OpenStoredReferral(keyring, referral_id, sealed);
 }
 
 }  // namespace referrals

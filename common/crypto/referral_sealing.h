@@ -31,6 +31,14 @@ absl::StatusOr<referrals::v1::Referral> OpenReferral(
     const DataKeyring& keyring, absl::string_view referral_id,
     const referrals::v1::EncryptedReferral& sealed);
 
+// OpenReferral for a referral the pipeline stored (a record's field, an
+// event): the same, except that a key id the keyring lacks is
+// FAILED_PRECONDITION (the data is there; the key file is wrong), so that it
+// is never taken for a missing record.
+absl::StatusOr<referrals::v1::Referral> OpenStoredReferral(
+    const DataKeyring& keyring, absl::string_view referral_id,
+    const referrals::v1::EncryptedReferral& sealed);
+
 // The referral an event carries, for the stream stages: schema 2's
 // `sealed` opened (when `has_sealed`), else schema 1's `legacy` clear
 // referral. Errors are ones a stream consumer dead-letters at once:

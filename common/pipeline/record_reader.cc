@@ -104,11 +104,8 @@ absl::StatusOr<referrals::v1::ReferralRecord> ReadReferralRecord(RedisConnection
   }
   if (!parsed) return absl::DataLossError(absl::StrCat("referral ", referral_id, " is corrupt"));
   if (sealed.has_value() && keyring != nullptr) {
-    absl::StatusOr<referrals::v1::Referral> opened = OpenReferral(*keyring, referral_id, *sealed);
-    // NOT_FOUND is for a missing record; a missing key is the key file's fault.
-    if (absl::IsNotFound(opened.status())) {
-      return absl::FailedPreconditionError(opened.status().message());
-    }
+    absl::StatusOr<referrals::v1::Referral> opened =
+        OpenStoredReferral(*keyring, referral_id, *sealed);
     if (!opened.ok()) return opened.status();
     *record.mutable_referral() = *std::move(opened);
   }

@@ -8,7 +8,6 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "common/service/log.h"
 
 namespace referrals {
 namespace {
@@ -46,13 +45,7 @@ absl::StatusOr<StartedServer> StartGrpcServer(const std::string& listen_address,
   absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> credentials =
       MakeServerCredentials(listen_address, tls);
   if (!credentials.ok()) return credentials.status();
-  if (IsPlaintext(tls)) {
-    Log(LogLevel::kWarning, "grpc_plaintext",
-        {{"listen", listen_address},
-         {"note", IsLoopbackListenAddress(listen_address)
-                      ? "no --tls_cert_file: plaintext on loopback only"
-                      : "--allow_insecure: plaintext on a non-loopback address"}});
-  }
+  WarnIfPlaintext("grpc_plaintext", listen_address, tls);
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   grpc::ServerBuilder builder;

@@ -131,13 +131,7 @@ absl::Status HttpServer::Start(const std::string& listen_address) {
   }
   port_ = bound;
   started_ = true;
-  if (IsPlaintext(tls_)) {
-    Log(LogLevel::kWarning, "http_plaintext",
-        {{"listen", listen_address},
-         {"note", IsLoopbackListenAddress(listen_address)
-                      ? "no --tls_cert_file: plain HTTP on loopback only"
-                      : "--allow_insecure: plain HTTP on a non-loopback address"}});
-  }
+  WarnIfPlaintext("http_plaintext", listen_address, tls_);
   listener_ = std::thread([this] {
     server_->listen_after_bind();
     listen_returned_ = true;

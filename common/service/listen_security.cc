@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "common/service/log.h"
 
 namespace referrals {
 namespace {
@@ -41,6 +42,16 @@ absl::Status CheckServerTls(std::string_view protocol, std::string_view listen_a
         "network whose transport is secured otherwise)"));
   }
   return absl::OkStatus();
+}
+
+void WarnIfPlaintext(std::string_view event, std::string_view listen_address,
+                     const ServerTlsOptions& tls) {
+  if (!IsPlaintext(tls)) return;
+  Log(LogLevel::kWarning, Absl(event),
+      {{"listen", std::string(listen_address)},
+       {"note", IsLoopbackListenAddress(listen_address)
+                    ? "no --tls_cert_file: plaintext on loopback only"
+                    : "--allow_insecure: plaintext on a non-loopback address"}});
 }
 
 }  // namespace referrals

@@ -38,6 +38,11 @@ inline bool IsPlaintext(const ServerTlsOptions& tls) { return tls.cert_file.empt
 absl::Status CheckServerTls(std::string_view protocol, std::string_view listen_address,
                             const ServerTlsOptions& tls);
 
+// Logs `event` ("grpc_plaintext", "http_plaintext") as a warning when `tls`
+// has no certificate, saying why plaintext was allowed on `listen_address`.
+void WarnIfPlaintext(std::string_view event, std::string_view listen_address,
+                     const ServerTlsOptions& tls);
+
 }  // namespace referrals
 
 #endif  // COMMON_SERVICE_LISTEN_SECURITY_H_

@@ -8,7 +8,6 @@
 // and a service refuses to start on a bad key file or without one off
 // loopback.
 #include <chrono>
-#include <cstdio>
 #include <fstream>
 #include <memory>
 #include <sstream>
@@ -35,6 +34,7 @@
 #include "tests/support/redis_test_env.h"
 #include "tests/support/service_process.h"
 #include "tests/support/status_matchers.h"
+#include "tests/tools/referralctl/replay_test_util.h"
 
 namespace referrals {
 namespace {
@@ -481,15 +481,10 @@ TEST_F(PersonalDataAtRestTest, ReferralctlPurgeRemovesAClosedReferralsPersonalDa
   const std::string id = SubmitOk(DistinctiveReferral(8, "SS1 2AB", "pdar-purge-command"));
   WaitUntilRouted(id);
   AcceptAndComplete(id);
-  const std::string command = absl::StrCat(REFERRALCTL_BINARY, " --routing=", routing_->address(),
-                                           " purge ", id, " 2>/dev/null");
-  FILE* pipe = popen(command.c_str(), "r");
-  ASSERT_NE(pipe, nullptr);
-  std::string printed;
-  char buffer[256];
-  while (fgets(buffer, sizeof(buffer), pipe) != nullptr) printed += buffer;
-  EXPECT_EQ(pclose(pipe), 0) << command;
-  EXPECT_EQ(printed, absl::StrCat(id, "\n"));
+  const testing::CtlResult purged = testing::RunCtl(
+      REFERRALCTL_BINARY, absl::StrCat("--routing=", routing_->address(), " purge ", id));
+  EXPECT_EQ(purged.exit_code, 0) << purged.err;
+  EXPECT_EQ(purged.out, absl::StrCat(id, "\n"));
 
   referrals::v1::ReferralRecord after;
   ASSERT_TRUE(Get(id, &after).ok());

@@ -53,22 +53,20 @@ std::shared_ptr<grpc::Channel> TestChannel(const std::string& address,
   return LocalChannel(address, tls);
 }
 
-// Called generically so the tests need no generated health stubs.
-absl::StatusOr<bool> CheckServing(const std::string& address, absl::Duration timeout,
-                                  const ClientTlsOptions& tls) {
+absl::StatusOr<std::string> CallUnaryBytes(const std::string& address, const std::string& method,
+                                           const std::string& request, absl::Duration timeout,
+                                           const ClientTlsOptions& tls) {
   grpc::GenericStub stub(LocalChannel(address, tls));
   grpc::ClientContext context;
   context.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-  // HealthCheckRequest{service: ""} serializes to zero bytes.
-  grpc::ByteBuffer request;
-  grpc::Slice empty("", 0);
-  request = grpc::ByteBuffer(&empty, 1);
+  grpc::Slice slice(request);
+  grpc::ByteBuffer request_buffer(&slice, 1);
   grpc::ByteBuffer response;
   absl::Mutex mu;
   bool done = false;
   grpc::Status status;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request,
-                 &response, [&](grpc::Status s) {
+  stub.UnaryCall(&context, method, grpc::StubOptions(), &request_buffer, &response,
+                 [&](grpc::Status s) {
                    absl::MutexLock lock(&mu);
                    status = std::move(s);
                    done = true;
@@ -76,15 +74,26 @@ absl::StatusOr<bool> CheckServing(const std::string& address, absl::Duration tim
   absl::MutexLock lock(&mu);
   mu.Await(absl::Condition(&done));
   if (!status.ok()) {
-    return absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                        status.error_message());
+    return absl::Status(static_cast<absl::StatusCode>(status.error_code()), status.error_message());
   }
   std::vector<grpc::Slice> slices;
-  if (!response.Dump(&slices).ok()) return absl::InternalError("unreadable health response");
+  if (!response.Dump(&slices).ok()) return absl::InternalError("unreadable response");
   std::string bytes;
-  for (const auto& slice : slices) bytes.append(reinterpret_cast<const char*>(slice.begin()), slice.size());
+  for (const auto& part : slices) {
+    bytes.append(reinterpret_cast<const char*>(part.begin()), part.size());
+  }
+  return bytes;
+}
+
+// Called generically so the tests need no generated health stubs.
+absl::StatusOr<bool> CheckServing(const std::string& address, absl::Duration timeout,
+                                  const ClientTlsOptions& tls) {
+  // HealthCheckRequest{service: ""} serializes to zero bytes.
+  absl::StatusOr<std::string> response =
+      CallUnaryBytes(address, "/grpc.health.v1.Health/Check", "", timeout, tls);
+  if (!response.ok()) return response.status();
   // HealthCheckResponse{status: SERVING(1)} is field 1 varint 1: "\x08\x01".
-  return bytes == std::string("\x08\x01", 2);
+  return *response == std::string("\x08\x01", 2);
 }
 
 ServiceProcess::ServiceProcess(std::string binary, std::vector<std::string> args,
@@ -136,8 +145,8 @@ absl::Status ServiceProcess::Start(absl::Duration timeout, bool require_serving)
     int status = 0;
     if (waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      return absl::InternalError(absl::StrCat(binary_, " exited during start-up (status ",
-                                              status, "); see ", log_path_));
+      return absl::InternalError(
+          absl::StrCat(binary_, " exited during start-up (status ", status, "); see ", log_path_));
     }
     if (port_ == 0) {
       std::ifstream in(port_file_);

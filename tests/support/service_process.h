@@ -25,6 +25,14 @@ namespace referrals::testing {
 std::shared_ptr<grpc::Channel> TestChannel(const std::string& address,
                                            const ClientTlsOptions& tls = {});
 
+// Calls `method` ("/package.Service/Method") on the server at `address` with
+// the serialized request `request`, generically (no generated stubs). The
+// response's bytes; errors: the call's status as an absl::Status (same code
+// and message).
+absl::StatusOr<std::string> CallUnaryBytes(const std::string& address, const std::string& method,
+                                           const std::string& request, absl::Duration timeout,
+                                           const ClientTlsOptions& tls = {});
+
 // grpc.health.v1.Health/Check (service "") on the server at `address`: true
 // for SERVING, false for NOT_SERVING or any other answer. Errors: the call's
 // own failure as a status (UNAVAILABLE when nothing answers).

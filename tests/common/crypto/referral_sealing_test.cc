@@ -55,6 +55,20 @@ TEST(ReferralSealing, UnknownKeyIdIsNotFound) {
               StatusIs(absl::StatusCode::kNotFound, HasSubstr("retired")));
 }
 
+// Stored data with an unknown key is the key file's fault, never "no such
+// referral".
+TEST(ReferralSealing, StoredReferralWithAnUnknownKeyIdIsFailedPrecondition) {
+  ASSERT_OK_AND_ASSIGN(auto keyring, DataKeyring::Parse(kKeyLine, "keys"));
+  referrals::v1::EncryptedReferral sealed = SealReferral(*keyring, "R-1", Sample());
+  sealed.set_key_id("retired");
+  EXPECT_THAT(OpenStoredReferral(*keyring, "R-1", sealed),
+              StatusIs(absl::StatusCode::kFailedPrecondition,
+                       ::testing::AllOf(HasSubstr("R-1"), HasSubstr("retired"))));
+  sealed.set_key_id("k1");
+  ASSERT_OK_AND_ASSIGN(referrals::v1::Referral opened, OpenStoredReferral(*keyring, "R-1", sealed));
+  EXPECT_EQ(opened.adult().given_name(), "Wilhelmina");
+}
+
 TEST(ReferralSealing, DisabledKeyringStoresInClearAndAnyKeyringOpensIt) {
   auto disabled = DataKeyring::Disabled();
   const referrals::v1::EncryptedReferral clear = SealReferral(*disabled, "R-1", Sample());

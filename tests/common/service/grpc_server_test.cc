@@ -1,23 +1,23 @@
 // StartGrpcServer's request size limit: a message over it is refused with
 // RESOURCE_EXHAUSTED before any handler runs; one under it is served. Sent
-// generically to the health service every server has.
+// generically (tests/support/service_process.h) to the health service every
+// server has.
 #include "common/service/grpc_server.h"
 
 #include <string>
 
-#include <grpcpp/generic/generic_stub.h>
-#include <grpcpp/grpcpp.h>
-
+#include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 #include "gtest/gtest.h"
+#include "tests/support/service_process.h"
 
 namespace referrals {
 namespace {
 
 // Health/Check for the server as a whole (service "") padded with an unknown
 // field (15, length-delimited, which the handler ignores) of `padding_bytes`.
-grpc::Status CheckWithPadding(int port, size_t padding_bytes) {
+absl::Status CheckWithPadding(int port, size_t padding_bytes) {
   std::string message = "\x7a";  // field 15, wire type 2
   size_t length = padding_bytes;
   do {  // the length as a varint
@@ -25,26 +25,9 @@ grpc::Status CheckWithPadding(int port, size_t padding_bytes) {
     length >>= 7;
   } while (length > 0);
   message.append(padding_bytes, 'x');
-  grpc::Slice slice(message);
-  grpc::ByteBuffer request(&slice, 1);
-  grpc::ByteBuffer response;
-
-  grpc::GenericStub stub(
-      grpc::CreateChannel(absl::StrCat("127.0.0.1:", port), grpc::InsecureChannelCredentials()));
-  grpc::ClientContext context;
-  context.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
-  absl::Mutex mu;
-  bool done = false;
-  grpc::Status status;
-  stub.UnaryCall(&context, "/grpc.health.v1.Health/Check", grpc::StubOptions(), &request, &response,
-                 [&](grpc::Status s) {
-                   absl::MutexLock lock(&mu);
-                   status = std::move(s);
-                   done = true;
-                 });
-  absl::MutexLock lock(&mu);
-  mu.Await(absl::Condition(&done));
-  return status;
+  return testing::CallUnaryBytes(absl::StrCat("127.0.0.1:", port), "/grpc.health.v1.Health/Check",
+                                 message, absl::Seconds(5))
+      .status();
 }
 
 TEST(StartGrpcServerTest, RequestsOverTheSizeLimitAreResourceExhausted) {
@@ -52,8 +35,7 @@ TEST(StartGrpcServerTest, RequestsOverTheSizeLimitAreResourceExhausted) {
       StartGrpcServer("127.0.0.1:0", {}, {}, "", /*max_request_bytes=*/4096);
   ASSERT_TRUE(started.ok()) << started.status();
   EXPECT_TRUE(CheckWithPadding(started->port, 1000).ok());
-  EXPECT_EQ(CheckWithPadding(started->port, 8192).error_code(),
-            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(CheckWithPadding(started->port, 8192).code(), absl::StatusCode::kResourceExhausted);
   started->server->Shutdown();
 }
 
@@ -61,8 +43,8 @@ TEST(StartGrpcServerTest, TheDefaultLimitTakesAReferralButNotAFloodOfBytes) {
   absl::StatusOr<StartedServer> started = StartGrpcServer("127.0.0.1:0", {});
   ASSERT_TRUE(started.ok()) << started.status();
   EXPECT_TRUE(CheckWithPadding(started->port, 64 * 1024).ok());
-  EXPECT_EQ(CheckWithPadding(started->port, kDefaultMaxRequestBytes + 1).error_code(),
-            grpc::StatusCode::RESOURCE_EXHAUSTED);
+  EXPECT_EQ(CheckWithPadding(started->port, kDefaultMaxRequestBytes + 1).code(),
+            absl::StatusCode::kResourceExhausted);
   started->server->Shutdown();
 }
 

@@ -2,8 +2,6 @@
 // lifecycle commands included, uses --tls_ca_file (a real routing_service
 // process with a TLS listener and throwaway certificates from
 // scripts/make_certs.sh, a real Redis).
-#include <cstdlib>
-#include <filesystem>
 #include <memory>
 #include <string>
 #include <vector>
@@ -14,6 +12,7 @@
 #include "gtest/gtest.h"
 #include "tests/support/redis_test_env.h"
 #include "tests/support/service_process.h"
+#include "tests/support/throwaway_certs.h"
 #include "tests/tools/referralctl/replay_test_util.h"
 
 namespace referrals {
@@ -21,17 +20,15 @@ namespace {
 
 using referrals::testing::CtlResult;
 using referrals::testing::ServiceProcess;
+using referrals::testing::ThrowawayCerts;
 using ::testing::HasSubstr;
 
 class ReferralctlTlsTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    std::string dir_template = "/tmp/referralctl-tls-XXXXXX";
-    ASSERT_NE(mkdtemp(dir_template.data()), nullptr);
-    certs_ = dir_template;
-    const std::string command =
-        absl::StrCat("'", REFERRALS_SOURCE_DIR, "/scripts/make_certs.sh' '", certs_, "'");
-    ASSERT_EQ(std::system(command.c_str()), 0) << command;
+    absl::StatusOr<std::unique_ptr<ThrowawayCerts>> made = ThrowawayCerts::Make();
+    ASSERT_TRUE(made.ok()) << made.status();
+    certs_ = *std::move(made);
 
     const RedisOptions redis = referrals::testing::RedisOptionsFromEnv();
     // Loopback without a tokens file: open, so the call's answer shows
@@ -41,10 +38,10 @@ class ReferralctlTlsTest : public ::testing::Test {
         std::vector<std::string>{
             absl::StrCat("--redis=redis://", redis.host, ":", redis.port),
             absl::StrCat("--redis_prefix=", referrals::testing::UniqueKeyPrefix()),
-            absl::StrCat("--tls_cert_file=", certs_, "/server.pem"),
-            absl::StrCat("--tls_key_file=", certs_, "/server.key")},
+            absl::StrCat("--tls_cert_file=", certs_->Path("server.pem")),
+            absl::StrCat("--tls_key_file=", certs_->Path("server.key"))},
         absl::StrCat(::testing::TempDir(), "/referralctl-tls-routing.log"));
-    routing_->set_client_tls(ClientTlsOptions{absl::StrCat(certs_, "/ca.pem"), "", ""});
+    routing_->set_client_tls(ClientTlsOptions{certs_->Path("ca.pem"), "", ""});
     const absl::Status started = routing_->Start();
     ASSERT_TRUE(started.ok()) << started;
   }
@@ -53,7 +50,6 @@ class ReferralctlTlsTest : public ::testing::Test {
     if (routing_ != nullptr && routing_->running()) {
       EXPECT_EQ(routing_->Stop(), 0);
     }
-    std::filesystem::remove_all(certs_);
   }
 
   CtlResult Ctl(const std::string& args) {
@@ -61,16 +57,16 @@ class ReferralctlTlsTest : public ::testing::Test {
                                       absl::StrCat("--routing=", routing_->address(), " ", args));
   }
 
-  std::string certs_;
+  std::unique_ptr<ThrowawayCerts> certs_;
   std::unique_ptr<ServiceProcess> routing_;
 };
 
 TEST_F(ReferralctlTlsTest, LifecycleCommandsUseTheCaFile) {
-  const CtlResult overdue = Ctl(absl::StrCat("--tls_ca_file=", certs_, "/ca.pem overdue"));
+  const CtlResult overdue = Ctl(absl::StrCat("--tls_ca_file=", certs_->Path("ca.pem"), " overdue"));
   EXPECT_EQ(overdue.exit_code, 0) << overdue.err;
 
   const CtlResult worklist =
-      Ctl(absl::StrCat("--tls_ca_file=", certs_, "/ca.pem worklist thurrock-first"));
+      Ctl(absl::StrCat("--tls_ca_file=", certs_->Path("ca.pem"), " worklist thurrock-first"));
   EXPECT_EQ(worklist.exit_code, 0) << worklist.err;
 }
 
